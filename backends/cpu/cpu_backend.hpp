@@ -1,0 +1,45 @@
+// The CPU backend: oneDNN primitives for convolutions and pooling, plain C++ (OpenMP) for the
+// memory-bound rest. Always built; the oracle for every other backend.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "backends/backend.hpp"
+
+namespace efq {
+
+class CpuBackend final : public Backend {
+ public:
+  explicit CpuBackend(int threads);
+  ~CpuBackend() override;
+
+  std::string name() const override { return "cpu"; }
+  void conv(const void* key, const WindowParams& p, const Tensor& x, const Tensor& w,
+            const Tensor* b, Tensor& y) override;
+  void conv_transpose(const void* key, const WindowParams& p, const Tensor& x, const Tensor& w,
+                      const Tensor* b, Tensor& y) override;
+  void pool(PoolKind kind, const WindowParams& p, const Tensor& x, Tensor& y) override;
+  void unary(UnaryKind kind, float alpha, float beta, const Tensor& x, Tensor& y) override;
+  void binary(BinaryKind kind, const Tensor& a, const Tensor& b, Tensor& y) override;
+  void prelu(const Tensor& x, const Tensor& slope, Tensor& y) override;
+  void channel_affine(const Tensor& x, const std::vector<float>& scale,
+                      const std::vector<float>& shift, Tensor& y) override;
+  void instance_norm(const Tensor& x, const Tensor& scale, const Tensor& bias, float eps,
+                     Tensor& y) override;
+  void softmax(const Tensor& x, int64_t axis, Tensor& y) override;
+  void resize(const ResizeParams& p, const Tensor& x, const Shape& out_shape, Tensor& y) override;
+  void concat(const std::vector<const Tensor*>& xs, int64_t axis, Tensor& y) override;
+  void reduce_mean(const Tensor& x, const std::vector<int64_t>& axes, Tensor& y) override;
+  void forget(const void* key) override;
+
+  struct Impl;  // oneDNN state (engine, stream, cached primitives); defined in dnnl_ops.cpp
+
+ private:
+  std::unique_ptr<Impl> impl_;
+  int threads_;
+};
+
+}  // namespace efq

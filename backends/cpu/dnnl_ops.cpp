@@ -1,0 +1,234 @@
+// Convolution, transposed convolution and pooling through oneDNN (v2.6 API). Activations stay in
+// plain NC[D]HW at the interface; inside, primitives pick their preferred (blocked) layouts and
+// weights are reordered once per layer and shape and cached.
+#include <oneapi/dnnl/dnnl.hpp>
+
+#include <omp.h>
+
+#include "backends/cpu/cpu_backend.hpp"
+#include "core/error.hpp"
+
+namespace efq {
+
+using dnnl::memory;
+using Tag = memory::format_tag;
+using Dt = memory::data_type;
+
+struct CpuBackend::Impl {
+  dnnl::engine eng{dnnl::engine::kind::cpu, 0};
+  dnnl::stream strm{eng};
+  struct Prepared {
+    std::string shape_key;
+    dnnl::primitive prim;
+    memory::desc src_md, dst_md;
+    memory weights;  // in the primitive's layout
+    memory bias;
+  };
+  std::mutex mu;
+  std::map<const void*, Prepared> cache;
+};
+
+namespace {
+
+memory::dims to_dims(const Shape& s) { return memory::dims(s.begin(), s.end()); }
+
+Tag plain_tag(size_t rank) {
+  switch (rank) {
+    case 1: return Tag::a;
+    case 2: return Tag::ab;
+    case 3: return Tag::abc;
+    case 4: return Tag::abcd;
+    case 5: return Tag::abcde;
+    case 6: return Tag::abcdef;
+    default: fail(ErrorCode::kUnsupported, "tensor rank " + std::to_string(rank) + " unsupported");
+  }
+}
+
+memory::dims minus_one(const std::vector<int64_t>& v) {
+  memory::dims d(v.begin(), v.end());
+  for (auto& x : d) x -= 1;
+  return d;
+}
+
+std::string key_of(const Shape& x, const Shape& w, const WindowParams& p) {
+  std::string k = shape_str(x) + shape_str(w) + "g" + std::to_string(p.group);
+  for (auto* v : {&p.stride, &p.dilation, &p.pad_begin, &p.pad_end, &p.output_padding})
+    k += shape_str(*v);
+  return k;
+}
+
+// Run `prim` on plain src/dst buffers, reordering to/from the primitive's layouts when needed.
+void run_prepared(CpuBackend::Impl& im, CpuBackend::Impl::Prepared& pr, const Tensor& x,
+                  Tensor& y) {
+  memory::desc user_src(to_dims(x.shape), Dt::f32, plain_tag(x.shape.size()));
+  memory usrc(user_src, im.eng, const_cast<float*>(x.data()));
+  memory src = usrc;
+  if (pr.src_md != user_src) {
+    src = memory(pr.src_md, im.eng);
+    dnnl::reorder(usrc, src).execute(im.strm, usrc, src);
+  }
+  memory::desc user_dst(pr.dst_md.dims(), Dt::f32, plain_tag(pr.dst_md.dims().size()));
+  memory udst(user_dst, im.eng, y.data());
+  memory dst = (pr.dst_md == user_dst) ? udst : memory(pr.dst_md, im.eng);
+  std::unordered_map<int, memory> args{{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, pr.weights},
+                                       {DNNL_ARG_DST, dst}};
+  if (pr.bias) args[DNNL_ARG_BIAS] = pr.bias;
+  pr.prim.execute(im.strm, args);
+  if (dst != udst) dnnl::reorder(dst, udst).execute(im.strm, dst, udst);
+  im.strm.wait();
+}
+
+}  // namespace
+
+CpuBackend::CpuBackend(int threads) : impl_(std::make_unique<Impl>()), threads_(threads) {
+  if (threads > 0) omp_set_num_threads(threads);
+}
+CpuBackend::~CpuBackend() = default;
+
+void CpuBackend::forget(const void* key) {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  impl_->cache.erase(key);
+}
+
+void CpuBackend::conv(const void* key, const WindowParams& p, const Tensor& x, const Tensor& w,
+                      const Tensor* b, Tensor& y) {
+  const size_t sr = p.kernel.size();
+  Shape ys{x.shape[0], w.shape[0]};
+  for (size_t d = 0; d < sr; ++d) {
+    int64_t ext = p.dilation[d] * (p.kernel[d] - 1) + 1;
+    ys.push_back((x.shape[2 + d] + p.pad_begin[d] + p.pad_end[d] - ext) / p.stride[d] + 1);
+  }
+  y.resize(ys);
+  Impl& im = *impl_;
+  std::lock_guard<std::mutex> lock(im.mu);
+  auto& pr = im.cache[key];
+  std::string sk = "conv" + key_of(x.shape, w.shape, p);
+  if (pr.shape_key != sk) {
+    memory::dims wd = to_dims(w.shape);
+    if (p.group > 1) {
+      wd[0] /= p.group;
+      wd.insert(wd.begin(), p.group);
+    }
+    auto src_md = memory::desc(to_dims(x.shape), Dt::f32, Tag::any);
+    auto wei_md = memory::desc(wd, Dt::f32, Tag::any);
+    auto dst_md = memory::desc(to_dims(ys), Dt::f32, Tag::any);
+    auto bia_md = memory::desc({w.shape[0]}, Dt::f32, Tag::a);
+    memory::dims st(p.stride.begin(), p.stride.end()), pl(p.pad_begin.begin(), p.pad_begin.end()),
+        pe(p.pad_end.begin(), p.pad_end.end());
+    auto d = b ? dnnl::convolution_forward::desc(dnnl::prop_kind::forward_inference,
+                                                 dnnl::algorithm::convolution_direct, src_md,
+                                                 wei_md, bia_md, dst_md, st, minus_one(p.dilation),
+                                                 pl, pe)
+               : dnnl::convolution_forward::desc(dnnl::prop_kind::forward_inference,
+                                                 dnnl::algorithm::convolution_direct, src_md,
+                                                 wei_md, dst_md, st, minus_one(p.dilation), pl, pe);
+    dnnl::convolution_forward::primitive_desc pd(d, im.eng);
+    memory uw(memory::desc(wd, Dt::f32, plain_tag(wd.size())), im.eng,
+              const_cast<float*>(w.data()));
+    pr.weights = memory(pd.weights_desc(), im.eng);
+    dnnl::reorder(uw, pr.weights).execute(im.strm, uw, pr.weights);
+    pr.bias = memory();
+    if (b) {
+      pr.bias = memory(bia_md, im.eng);
+      std::copy(b->f.begin(), b->f.end(), static_cast<float*>(pr.bias.get_data_handle()));
+    }
+    pr.prim = dnnl::convolution_forward(pd);
+    pr.src_md = pd.src_desc();
+    pr.dst_md = pd.dst_desc();
+    pr.shape_key = sk;
+  }
+  run_prepared(im, pr, x, y);
+}
+
+void CpuBackend::conv_transpose(const void* key, const WindowParams& p, const Tensor& x,
+                                const Tensor& w, const Tensor* b, Tensor& y) {
+  const size_t sr = p.kernel.size();
+  const int64_t cin = w.shape[0], cout_g = w.shape[1], g = p.group;
+  Shape ys{x.shape[0], cout_g * g};
+  memory::dims pe_eff;
+  for (size_t d = 0; d < sr; ++d) {
+    int64_t op = p.output_padding.empty() ? 0 : p.output_padding[d];
+    ys.push_back((x.shape[2 + d] - 1) * p.stride[d] - p.pad_begin[d] - p.pad_end[d] +
+                 p.dilation[d] * (p.kernel[d] - 1) + op + 1);
+    pe_eff.push_back(p.pad_end[d] - op);
+    if (pe_eff.back() < 0)
+      fail(ErrorCode::kUnsupported, "ConvTranspose with output_padding larger than the end pad");
+  }
+  y.resize(ys);
+  Impl& im = *impl_;
+  std::lock_guard<std::mutex> lock(im.mu);
+  auto& pr = im.cache[key];
+  std::string sk = "deconv" + key_of(x.shape, w.shape, p);
+  if (pr.shape_key != sk) {
+    // oneDNN wants [G,] O, I, k...; ONNX stores [G*I/G][O/G][k...]: describe it by strides.
+    int64_t ksz = 1;
+    for (size_t d = 0; d < sr; ++d) ksz *= p.kernel[d];
+    const int64_t cin_g = cin / g;
+    memory::dims wd, ws;
+    if (g > 1) {
+      wd = {g, cout_g, cin_g};
+      ws = {cin_g * cout_g * ksz, ksz, cout_g * ksz};
+    } else {
+      wd = {cout_g, cin};
+      ws = {ksz, cout_g * ksz};
+    }
+    int64_t stride = ksz;
+    for (size_t d = 0; d < sr; ++d) {
+      wd.push_back(p.kernel[d]);
+      stride /= p.kernel[d];
+      ws.push_back(stride);
+    }
+    auto src_md = memory::desc(to_dims(x.shape), Dt::f32, Tag::any);
+    auto wei_md = memory::desc(wd, Dt::f32, Tag::any);
+    auto dst_md = memory::desc(to_dims(ys), Dt::f32, Tag::any);
+    auto bia_md = memory::desc({ys[1]}, Dt::f32, Tag::a);
+    memory::dims st(p.stride.begin(), p.stride.end()), pl(p.pad_begin.begin(), p.pad_begin.end());
+    auto alg = dnnl::algorithm::deconvolution_direct;
+    auto pk = dnnl::prop_kind::forward_inference;
+    auto d = b ? dnnl::deconvolution_forward::desc(pk, alg, src_md, wei_md, bia_md, dst_md, st,
+                                                   minus_one(p.dilation), pl, pe_eff)
+               : dnnl::deconvolution_forward::desc(pk, alg, src_md, wei_md, dst_md, st,
+                                                   minus_one(p.dilation), pl, pe_eff);
+    dnnl::deconvolution_forward::primitive_desc pd(d, im.eng);
+    memory uw(memory::desc(wd, Dt::f32, ws), im.eng, const_cast<float*>(w.data()));
+    pr.weights = memory(pd.weights_desc(), im.eng);
+    dnnl::reorder(uw, pr.weights).execute(im.strm, uw, pr.weights);
+    pr.bias = memory();
+    if (b) {
+      pr.bias = memory(bia_md, im.eng);
+      std::copy(b->f.begin(), b->f.end(), static_cast<float*>(pr.bias.get_data_handle()));
+    }
+    pr.prim = dnnl::deconvolution_forward(pd);
+    pr.src_md = pd.src_desc();
+    pr.dst_md = pd.dst_desc();
+    pr.shape_key = sk;
+  }
+  run_prepared(im, pr, x, y);
+}
+
+void CpuBackend::pool(PoolKind kind, const WindowParams& p, const Tensor& x, Tensor& y) {
+  const size_t sr = p.kernel.size();
+  Shape ys{x.shape[0], x.shape[1]};
+  for (size_t d = 0; d < sr; ++d) {
+    int64_t ext = p.dilation[d] * (p.kernel[d] - 1) + 1;
+    ys.push_back((x.shape[2 + d] + p.pad_begin[d] + p.pad_end[d] - ext) / p.stride[d] + 1);
+  }
+  y.resize(ys);
+  Impl& im = *impl_;
+  auto alg = kind == PoolKind::kMax ? dnnl::algorithm::pooling_max
+             : kind == PoolKind::kAverageIncludePad
+                 ? dnnl::algorithm::pooling_avg_include_padding
+                 : dnnl::algorithm::pooling_avg_exclude_padding;
+  memory::desc src_md(to_dims(x.shape), Dt::f32, plain_tag(x.shape.size()));
+  memory::desc dst_md(to_dims(ys), Dt::f32, plain_tag(ys.size()));
+  memory::dims st(p.stride.begin(), p.stride.end()), k(p.kernel.begin(), p.kernel.end()),
+      pl(p.pad_begin.begin(), p.pad_begin.end()), pe(p.pad_end.begin(), p.pad_end.end());
+  dnnl::pooling_v2_forward::desc d(dnnl::prop_kind::forward_inference, alg, src_md, dst_md, st, k,
+                                   minus_one(p.dilation), pl, pe);
+  dnnl::pooling_v2_forward::primitive_desc pd(d, im.eng);
+  memory src(src_md, im.eng, const_cast<float*>(x.data())), dst(dst_md, im.eng, y.data());
+  dnnl::pooling_v2_forward(pd).execute(im.strm, {{DNNL_ARG_SRC, src}, {DNNL_ARG_DST, dst}});
+  im.strm.wait();
+}
+
+}  // namespace efq

@@ -1,0 +1,12 @@
+# Every third-party dependency, found once. All come from Debian 12 packages (see README).
+find_package(dnnl CONFIG REQUIRED)          # libdnnl-dev; its config needs OpenCL (ocl-icd-opencl-dev)
+find_package(Eigen3 3.4 CONFIG REQUIRED NO_MODULE)
+find_package(Protobuf REQUIRED)             # must precede ONNX
+find_package(ONNX CONFIG REQUIRED)          # targets onnx, onnx_proto
+find_package(nlohmann_json 3 CONFIG REQUIRED)
+find_package(ZLIB REQUIRED)
+find_package(OpenMP REQUIRED)
+# libnifti2-dev ships a broken CMake config (wrong library paths): find the pieces by hand.
+find_path(NIFTI_INCLUDE_DIR nifti2_io.h PATH_SUFFIXES nifti REQUIRED)
+find_library(NIFTI2_LIBRARY nifti2 REQUIRED)
+find_library(ZNZ_LIBRARY znz REQUIRED)

@@ -1,0 +1,255 @@
+/*
+ * efficientq.h — the stable C ABI of libefficientq.
+ *
+ * libefficientq quantizes trained 3D medical-image segmentation networks after training
+ * (EfficientQ: layer-wise ADMM reconstruction). This header is the single contract: C99, no
+ * C++ types, opaque handles, every fallible call returns an efq_status and writes results through
+ * out-pointers (last parameters, suffix _out).
+ *
+ * Rules:
+ *  - efq_status values are pinned forever; new values may be added.
+ *  - No exception crosses this boundary and nothing aborts on user input.
+ *  - On error, efq_last_error_message() returns a thread-local description (what failed and
+ *    where: file, node, parameter).
+ *  - Every _destroy accepts NULL.
+ *  - Threading: different handles may be used from different threads at once; one handle must
+ *    not be used from two threads at once. A model or volume may be shared read-only by calls
+ *    running in parallel (efq_segment does not modify them).
+ *  - Output structs begin with `size_t struct_size`, which the caller sets to sizeof(struct);
+ *    structs only grow at the end.
+ */
+#ifndef EFFICIENTQ_H
+#define EFFICIENTQ_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#if defined(_WIN32)
+#if defined(EFQ_BUILDING_LIBRARY)
+#define EFQ_API __declspec(dllexport)
+#else
+#define EFQ_API __declspec(dllimport)
+#endif
+#else
+#define EFQ_API __attribute__((visibility("default")))
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- Version ---------------------------------------------------------------------------- */
+
+#define EFQ_VERSION_MAJOR 0
+#define EFQ_VERSION_MINOR 1
+#define EFQ_VERSION_PATCH 0
+/** MAJOR*10000 + MINOR*100 + PATCH of this header. @since 0.1 */
+#define EFQ_VERSION_NUMBER (EFQ_VERSION_MAJOR * 10000 + EFQ_VERSION_MINOR * 100 + EFQ_VERSION_PATCH)
+
+/** Version of the loaded library (compare with EFQ_VERSION_NUMBER). Thread-safe. @since 0.1 */
+EFQ_API unsigned efq_version_number(void);
+/** "MAJOR.MINOR.PATCH" of the loaded library; static storage. Thread-safe. @since 0.1 */
+EFQ_API const char* efq_version_string(void);
+/** One line of build information (backends compiled in, dependency versions); static storage.
+ *  @since 0.1 */
+EFQ_API const char* efq_build_info(void);
+
+/* ---- Status ------------------------------------------------------------------------------ */
+
+/** Result of every fallible call. Values are pinned. @since 0.1 */
+typedef enum efq_status {
+  EFQ_OK = 0,
+  EFQ_ERR_INVALID_ARGUMENT = 1, /**< a NULL handle, an out-of-range parameter, a wrong shape */
+  EFQ_ERR_IO = 2,               /**< a file cannot be opened, read or written */
+  EFQ_ERR_FORMAT = 3,           /**< a file is corrupt or not of the expected format */
+  EFQ_ERR_UNSUPPORTED = 4,      /**< valid input the library does not handle (operator, type) */
+  EFQ_ERR_OUT_OF_MEMORY = 5,
+  EFQ_ERR_BACKEND = 6,          /**< the compute backend failed */
+  EFQ_ERR_NUMERICAL = 7,        /**< NaN/Inf in data or a numerical breakdown */
+  EFQ_ERR_CANCELLED = 8,        /**< a progress callback asked to stop */
+  EFQ_ERR_INVALID_STATE = 9,    /**< the call is not valid for the object's current state */
+  EFQ_ERR_INTERNAL = 99         /**< a bug: please report it with the message */
+} efq_status;
+
+/** A static English name for any value (unknown values give "unknown status"). @since 0.1 */
+EFQ_API const char* efq_status_string(efq_status status);
+/** Detail of the last failed call on this thread ("" if none). Valid until the next call on this
+ *  thread. @since 0.1 */
+EFQ_API const char* efq_last_error_message(void);
+/** Frees a string returned by the library (NULL is a no-op). @since 0.1 */
+EFQ_API void efq_string_free(char* s);
+
+/* ---- Context ----------------------------------------------------------------------------- */
+
+/** Shared state of a host: logging and progress callbacks. @since 0.1 */
+typedef struct efq_context efq_context;
+
+typedef enum efq_log_level {
+  EFQ_LOG_ERROR = 0,
+  EFQ_LOG_WARNING = 1,
+  EFQ_LOG_INFO = 2,
+  EFQ_LOG_DEBUG = 3
+} efq_log_level;
+
+/** Receives one preformatted UTF-8 line (no newline). Called on the thread running the call.
+ *  @since 0.1 */
+typedef void (*efq_log_fn)(void* user, efq_log_level level, const char* message);
+
+/** Progress of a long call. @since 0.1 */
+typedef struct efq_progress {
+  size_t struct_size;  /**< sizeof(efq_progress) as the library knows it */
+  const char* stage;   /**< "segment", "evaluate", ... (static storage) */
+  int64_t step;        /**< steps done in this stage (windows, cases, layers) */
+  int64_t total;       /**< steps in this stage */
+  const char* item;    /**< current case or layer name, may be "" */
+} efq_progress;
+
+/** Return non-zero to cancel the running call (it then returns EFQ_ERR_CANCELLED and writes no
+ *  output). @since 0.1 */
+typedef int (*efq_progress_fn)(void* user, const efq_progress* progress);
+
+/** Creates a context. Destroy with efq_context_destroy. @since 0.1 */
+EFQ_API efq_status efq_context_create(efq_context** ctx_out);
+/** @since 0.1 */
+EFQ_API void efq_context_destroy(efq_context* ctx);
+/** Sets (or clears with fn = NULL) the log callback; messages above `max_level` are dropped.
+ *  @since 0.1 */
+EFQ_API efq_status efq_context_set_log_callback(efq_context* ctx, efq_log_fn fn, void* user,
+                                                efq_log_level max_level);
+/** Sets (or clears) the progress callback. @since 0.1 */
+EFQ_API efq_status efq_context_set_progress_callback(efq_context* ctx, efq_progress_fn fn,
+                                                     void* user);
+
+/* ---- Configuration ----------------------------------------------------------------------- */
+
+/** Enum-keyed parameters. Unset parameters take the model metadata's value, else the default.
+ *  @since 0.1 */
+typedef enum efq_param {
+  EFQ_PARAM_THREADS = 1,        /**< int, 0 = library default */
+  EFQ_PARAM_DEVICE = 2,         /**< string, "cpu" */
+  EFQ_PARAM_ROI_D = 10,         /**< int, sliding-window size along the network's D, 0 = unset */
+  EFQ_PARAM_ROI_H = 11,         /**< int */
+  EFQ_PARAM_ROI_W = 12,         /**< int */
+  EFQ_PARAM_OVERLAP = 13,       /**< real in [0, 1) */
+  EFQ_PARAM_BLEND = 14,         /**< string: "gaussian" | "constant" */
+  EFQ_PARAM_AXES = 15,          /**< string: "ijk" | "kji" */
+  EFQ_PARAM_NORMALIZATION = 16, /**< string: one spec, or specs per modality joined by ';':
+                                     none | zscore | zscore-nonzero | ct:LO,HI | pct:P1,P2 */
+  EFQ_PARAM_SPACING_X = 17,     /**< real mm along voxel axis i, 0 = unset (all three together) */
+  EFQ_PARAM_SPACING_Y = 18,     /**< real */
+  EFQ_PARAM_SPACING_Z = 19,     /**< real */
+  EFQ_PARAM_ACTIVATION = 20,    /**< string: "none" | "softmax" | "sigmoid" */
+  EFQ_PARAM_THRESHOLD = 21,     /**< real, sigmoid threshold */
+  EFQ_PARAM_SPLIT = 30,         /**< string: dataset split for evaluation, "test" | "train" */
+  EFQ_PARAM_WANT_PROBABILITIES = 31 /**< int 0/1: keep probability maps in a segmentation */
+} efq_param;
+
+/** A set of parameter values. Not thread-safe; may be read by several calls at once. @since 0.1 */
+typedef struct efq_config efq_config;
+
+/** @since 0.1 */
+EFQ_API efq_status efq_config_create(efq_config** config_out);
+/** @since 0.1 */
+EFQ_API void efq_config_destroy(efq_config* config);
+/** Sets an int parameter; EFQ_ERR_INVALID_ARGUMENT when out of bounds or not an int. @since 0.1 */
+EFQ_API efq_status efq_config_set_int(efq_config* config, efq_param param, int64_t value);
+/** Sets a real parameter. @since 0.1 */
+EFQ_API efq_status efq_config_set_real(efq_config* config, efq_param param, double value);
+/** Sets a string parameter (copied; validated now). @since 0.1 */
+EFQ_API efq_status efq_config_set_string(efq_config* config, efq_param param, const char* value);
+/** Bounds and default of a numeric parameter (strings: EFQ_ERR_INVALID_ARGUMENT). @since 0.1 */
+EFQ_API efq_status efq_param_bounds(efq_param param, double* min_out, double* max_out,
+                                    double* default_out);
+
+/* ---- Model -------------------------------------------------------------------------------- */
+
+/** An imported network (BatchNorm folded, operators checked). Immutable once loaded. @since 0.1 */
+typedef struct efq_model efq_model;
+
+/** Summary of a model. @since 0.1 */
+typedef struct efq_model_info {
+  size_t struct_size;          /**< caller sets sizeof(efq_model_info) */
+  int64_t input_channels;      /**< -1 when not declared */
+  int64_t num_nodes;
+  int64_t num_quantizable;     /**< Conv/ConvTranspose layers with constant weights */
+  int64_t num_parameters;      /**< float parameters after BatchNorm folding */
+  int64_t opset;
+} efq_model_info;
+
+/** Loads an ONNX file (FP32). Errors name the node, operator and attribute. @since 0.1 */
+EFQ_API efq_status efq_model_load_onnx(efq_context* ctx, const char* path, efq_model** model_out);
+/** @since 0.1 */
+EFQ_API void efq_model_destroy(efq_model* model);
+/** @since 0.1 */
+EFQ_API efq_status efq_model_get_info(const efq_model* model, efq_model_info* info_out);
+/** The model as JSON (inputs, outputs, layers with shapes for a given input, quantizable flag,
+ *  metadata). `roi` may be NULL (uses the model's ROI or declared shape). Free with
+ *  efq_string_free. @since 0.1 */
+EFQ_API efq_status efq_model_describe_json(const efq_model* model, const int64_t* roi_dhw,
+                                           char** json_out);
+
+/* ---- Volume -------------------------------------------------------------------------------- */
+
+/** One case: one NIfTI image per modality, on one grid. @since 0.1 */
+typedef struct efq_volume efq_volume;
+
+/** Reads `count` NIfTI files (.nii / .nii.gz, any datatype, scl_slope applied) as the modalities
+ *  of one case, in channel order. @since 0.1 */
+EFQ_API efq_status efq_volume_load_nifti(efq_context* ctx, const char* const* paths, size_t count,
+                                         efq_volume** volume_out);
+/** @since 0.1 */
+EFQ_API void efq_volume_destroy(efq_volume* volume);
+/** Voxel dimensions (i, j, k) and modality count. @since 0.1 */
+EFQ_API efq_status efq_volume_get_dims(const efq_volume* volume, int64_t dims_out[3],
+                                       int64_t* channels_out);
+
+/* ---- Segmentation -------------------------------------------------------------------------- */
+
+/** The result of segmenting a volume: a label map on the volume's grid. @since 0.1 */
+typedef struct efq_segmentation efq_segmentation;
+
+/** Segments `volume` with `model` (sliding window, conventions from the model metadata
+ *  overridden by `config`, which may be NULL). @since 0.1 */
+EFQ_API efq_status efq_segment(efq_context* ctx, const efq_model* model, const efq_volume* volume,
+                               const efq_config* config, efq_segmentation** segmentation_out);
+/** @since 0.1 */
+EFQ_API void efq_segmentation_destroy(efq_segmentation* segmentation);
+/** Borrowed pointer to the labels (i fastest: index = i + nx*(j + ny*k)), valid while the
+ *  segmentation lives. @since 0.1 */
+EFQ_API efq_status efq_segmentation_get_labels(const efq_segmentation* segmentation,
+                                               const uint8_t** labels_out, int64_t dims_out[3]);
+/** Writes the label map (uint8) and, when `probabilities_path` is not NULL and the config asked
+ *  for them, the probability map (float32, 4-D, class along the 4th axis), both keeping the
+ *  input's header and affine. Files are written atomically. @since 0.1 */
+EFQ_API efq_status efq_segmentation_save_nifti(const efq_segmentation* segmentation,
+                                               const char* labels_path,
+                                               const char* probabilities_path);
+/** Per-class (softmax: label k) or per-region (sigmoid) Dice against a reference label volume:
+ *  both empty = 1, exactly one empty = 0. Writes min(capacity, n) values and n to count_out.
+ *  @since 0.1 */
+EFQ_API efq_status efq_segmentation_dice(const efq_segmentation* segmentation,
+                                         const efq_volume* reference, double* dice_out,
+                                         size_t capacity, size_t* count_out);
+
+/* ---- Evaluation ---------------------------------------------------------------------------- */
+
+/** A machine-readable result (JSON text). @since 0.1 */
+typedef struct efq_report efq_report;
+
+/** Segments every case of a split (EFQ_PARAM_SPLIT, default "test") of an nnU-Net v2 raw dataset
+ *  and scores per-case, per-class Dice. @since 0.1 */
+EFQ_API efq_status efq_evaluate_dice(efq_context* ctx, const efq_model* model,
+                                     const char* dataset_dir, const efq_config* config,
+                                     efq_report** report_out);
+/** Mean over cases of the per-case mean foreground Dice. @since 0.1 */
+EFQ_API efq_status efq_report_get_mean_foreground_dice(const efq_report* report, double* out);
+/** The report as JSON; free with efq_string_free. @since 0.1 */
+EFQ_API efq_status efq_report_to_json(const efq_report* report, char** json_out);
+/** @since 0.1 */
+EFQ_API void efq_report_destroy(efq_report* report);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* EFFICIENTQ_H */

@@ -1,0 +1,60 @@
+// Runs a Graph on a Backend: node by node in execution order, freeing each intermediate after
+// its last use, so peak memory is a few activations, not the whole network.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "backends/backend.hpp"
+#include "graph/graph.hpp"
+
+namespace efq {
+
+struct OpContext;
+using OpFn = void (*)(OpContext&);
+
+class Executor {
+ public:
+  Executor(const Graph& g, Backend& backend);
+
+  /// Runs the graph on `inputs` (graph-input order); returns the graph outputs in order.
+  std::vector<Tensor> run(std::vector<Tensor> inputs);
+
+  /// Shapes of every value for the given input shapes, computed without running float math.
+  std::vector<Shape> infer_shapes(const std::vector<Shape>& input_shapes);
+
+  /// Called after each node with its index and first output (e.g. to record layer outputs).
+  std::function<void(int node, const Tensor& out)> observer;
+
+ private:
+  std::vector<Tensor> execute(std::vector<Tensor> inputs, bool shapes_only,
+                              std::vector<Shape>* shapes_out);
+  const Graph& g_;
+  Backend& be_;
+  std::vector<int> last_use_;
+  std::vector<OpFn> fns_;
+};
+
+/// Everything an operator implementation sees.
+struct OpContext {
+  const Graph& g;
+  const Node& n;
+  Backend& be;
+  std::vector<const Tensor*> in;  // null for an omitted optional input
+  std::vector<Tensor*> out;
+  bool shapes_only;
+
+  const Tensor& input(size_t k) const;  // throws a clear error when missing
+  bool has_input(size_t k) const { return k < in.size() && in[k] != nullptr; }
+  [[noreturn]] void error(const std::string& msg) const;
+  [[noreturn]] void unsupported(const std::string& msg) const;
+};
+
+/// Registry of operator implementations (ops_*.cpp each register theirs).
+std::map<std::string, OpFn>& op_registry();
+void register_nn_ops();
+void register_tensor_ops();
+
+}  // namespace efq

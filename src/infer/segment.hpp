@@ -1,0 +1,42 @@
+// The segmentation pipeline: modality images → preprocessing → (resampling) → network layout →
+// sliding-window inference → activation → back to the input grid → label map.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "backends/backend.hpp"
+#include "graph/graph.hpp"
+#include "infer/conventions.hpp"
+#include "io/image.hpp"
+
+namespace efq {
+
+struct Segmentation {
+  io::Grid grid;                    // the input's grid (labels and probabilities live on it)
+  std::vector<uint8_t> labels;      // i fastest
+  std::vector<float> probabilities; // [channels][voxels] after the activation; empty unless asked
+  int64_t channels = 0;
+};
+
+struct SegmentRequest {
+  Conventions conventions;
+  bool want_probabilities = false;
+  std::function<bool(int, int)> on_window;  // progress; false cancels
+};
+
+/// The model's conventions: its metadata (if any) — callers then override fields.
+Conventions model_conventions(const Graph& g, const std::string& where);
+
+/// The network's input channel count, or -1 when the model does not declare it.
+int64_t model_input_channels(const Graph& g);
+
+Segmentation segment(const Graph& g, Backend& be, std::vector<io::Image> modalities,
+                     const SegmentRequest& req);
+
+/// Converts network outputs [K, voxels] to labels per the activation/regions conventions.
+std::vector<uint8_t> to_labels(const std::vector<float>& probs, int64_t channels,
+                               const Conventions& c);
+
+}  // namespace efq

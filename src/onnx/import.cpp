@@ -1,0 +1,239 @@
+#include "onnx/import.hpp"
+
+#include <onnx/onnx_pb.h>
+
+#include <cstring>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "core/error.hpp"
+#include "onnx/op_support.hpp"
+
+namespace efq {
+
+namespace {
+
+constexpr int64_t kMaxModelBytes = int64_t{2} << 30;  // protobuf's own hard limit
+
+Tensor convert_tensor(const onnx::TensorProto& t, const std::string& where) {
+  if (t.data_location() == onnx::TensorProto::EXTERNAL)
+    fail(ErrorCode::kUnsupported, where + ": tensor '" + t.name() +
+                                      "' uses external data; save the model as one file");
+  Shape shape(t.dims().begin(), t.dims().end());
+  const int64_t n = shape_numel(shape);
+  const std::string& raw = t.raw_data();
+  auto check_size = [&](int64_t have, const char* type) {
+    if (have != n)
+      fail(ErrorCode::kFormat, where + ": tensor '" + t.name() + "' (" + type + ", shape " +
+                                   shape_str(shape) + ") holds " + std::to_string(have) +
+                                   " values, expected " + std::to_string(n));
+  };
+  Tensor out;
+  switch (t.data_type()) {
+    case onnx::TensorProto::FLOAT: {
+      out.shape = shape;
+      if (!raw.empty()) {
+        check_size(static_cast<int64_t>(raw.size() / 4), "float");
+        out.f.resize(n);
+        std::memcpy(out.f.data(), raw.data(), n * 4);
+      } else {
+        check_size(t.float_data_size(), "float");
+        out.f.assign(t.float_data().begin(), t.float_data().end());
+      }
+      return out;
+    }
+    case onnx::TensorProto::DOUBLE: {
+      out.shape = shape;
+      out.f.resize(n);
+      if (!raw.empty()) {
+        check_size(static_cast<int64_t>(raw.size() / 8), "double");
+        for (int64_t k = 0; k < n; ++k) {
+          double d;
+          std::memcpy(&d, raw.data() + 8 * k, 8);
+          out.f[k] = static_cast<float>(d);
+        }
+      } else {
+        check_size(t.double_data_size(), "double");
+        for (int64_t k = 0; k < n; ++k) out.f[k] = static_cast<float>(t.double_data(k));
+      }
+      return out;
+    }
+    case onnx::TensorProto::INT64:
+    case onnx::TensorProto::INT32:
+    case onnx::TensorProto::INT8:
+    case onnx::TensorProto::UINT8:
+    case onnx::TensorProto::BOOL: {
+      std::vector<int64_t> v(n);
+      const int dt = t.data_type();
+      const size_t width = dt == onnx::TensorProto::INT64   ? 8
+                           : dt == onnx::TensorProto::INT32 ? 4
+                                                            : 1;
+      if (!raw.empty()) {
+        check_size(static_cast<int64_t>(raw.size() / width), "integer");
+        for (int64_t k = 0; k < n; ++k) {
+          if (width == 8) {
+            int64_t x;
+            std::memcpy(&x, raw.data() + 8 * k, 8);
+            v[k] = x;
+          } else if (width == 4) {
+            int32_t x;
+            std::memcpy(&x, raw.data() + 4 * k, 4);
+            v[k] = x;
+          } else {
+            v[k] = dt == onnx::TensorProto::INT8 ? static_cast<int8_t>(raw[k])
+                                                 : static_cast<uint8_t>(raw[k]);
+          }
+        }
+      } else if (dt == onnx::TensorProto::INT64) {
+        check_size(t.int64_data_size(), "int64");
+        v.assign(t.int64_data().begin(), t.int64_data().end());
+      } else {
+        check_size(t.int32_data_size(), "int32");
+        v.assign(t.int32_data().begin(), t.int32_data().end());
+      }
+      return Tensor::from_ints(shape, std::move(v));
+    }
+    default:
+      fail(ErrorCode::kUnsupported, where + ": tensor '" + t.name() + "' has data type " +
+                                        std::to_string(t.data_type()) +
+                                        " (supported: float, double, int64, int32, int8, uint8)");
+  }
+}
+
+Attribute convert_attribute(const onnx::AttributeProto& a, const std::string& where) {
+  Attribute out;
+  switch (a.type()) {
+    case onnx::AttributeProto::INT: out.kind = Attribute::Kind::kInt; out.i = a.i(); break;
+    case onnx::AttributeProto::FLOAT: out.kind = Attribute::Kind::kFloat; out.f = a.f(); break;
+    case onnx::AttributeProto::INTS:
+      out.kind = Attribute::Kind::kInts;
+      out.ints.assign(a.ints().begin(), a.ints().end());
+      break;
+    case onnx::AttributeProto::FLOATS:
+      out.kind = Attribute::Kind::kFloats;
+      out.floats.assign(a.floats().begin(), a.floats().end());
+      break;
+    case onnx::AttributeProto::STRING: out.kind = Attribute::Kind::kString; out.s = a.s(); break;
+    case onnx::AttributeProto::TENSOR:
+      out.kind = Attribute::Kind::kTensor;
+      out.t = convert_tensor(a.t(), where);
+      break;
+    default:
+      fail(ErrorCode::kUnsupported,
+           where + ": attribute '" + a.name() + "' has an unsupported type (graph/sparse)");
+  }
+  return out;
+}
+
+Shape declared_shape(const onnx::ValueInfoProto& vi) {
+  Shape s;
+  if (!vi.type().has_tensor_type()) return s;
+  for (const auto& d : vi.type().tensor_type().shape().dim())
+    s.push_back(d.has_dim_value() ? d.dim_value() : -1);
+  return s;
+}
+
+}  // namespace
+
+Graph import_onnx_bytes(const std::string& bytes, const std::string& what) {
+  onnx::ModelProto m;
+  if (bytes.empty() || !m.ParseFromString(bytes))
+    fail(ErrorCode::kFormat, what + ": not a valid ONNX model (protobuf parse failed; the file "
+                                    "is truncated or not ONNX)");
+  if (!m.has_graph() || m.graph().node_size() == 0)
+    fail(ErrorCode::kFormat, what + ": ONNX model has no graph nodes");
+  Graph g;
+  g.ir_version = m.ir_version();
+  g.producer = m.producer_name() + " " + m.producer_version();
+  for (const auto& op : m.opset_import())
+    if (op.domain().empty() || op.domain() == "ai.onnx") g.opset = op.version();
+  for (const auto& op : m.opset_import())
+    if (!op.domain().empty() && op.domain() != "ai.onnx")
+      fail(ErrorCode::kUnsupported, what + ": operator domain '" + op.domain() + "' unsupported");
+  if (g.opset < 7 || g.opset > 21)
+    fail(ErrorCode::kUnsupported, what + ": opset " + std::to_string(g.opset) + " unsupported");
+  for (const auto& kv : m.metadata_props()) g.metadata[kv.key()] = kv.value();
+
+  const auto& gp = m.graph();
+  std::map<std::string, int> ids;
+  auto id_of = [&](const std::string& name) {
+    auto it = ids.find(name);
+    if (it != ids.end()) return it->second;
+    int id = g.add_value(name);
+    ids[name] = id;
+    return id;
+  };
+  for (const auto& init : gp.initializer()) {
+    int id = id_of(init.name());
+    g.values[id].constant = true;
+    g.values[id].data = convert_tensor(init, what + ": initializer");
+  }
+  for (const auto& in : gp.input()) {
+    if (ids.count(in.name()) && g.values[ids[in.name()]].constant) continue;
+    int id = id_of(in.name());
+    g.values[id].declared_shape = declared_shape(in);
+    g.inputs.push_back(id);
+  }
+  std::set<std::string> produced;
+  for (int id : g.inputs) produced.insert(g.values[id].name);
+  for (const auto& init : gp.initializer()) produced.insert(init.name());
+  int counter = 0;
+  for (const auto& np : gp.node()) {
+    Node n;
+    n.op = np.op_type();
+    n.name = np.name().empty() ? n.op + "_" + std::to_string(counter) : np.name();
+    ++counter;
+    if (!np.domain().empty() && np.domain() != "ai.onnx")
+      fail(ErrorCode::kUnsupported, what + ": " + n.describe() + ": domain '" + np.domain() +
+                                        "' unsupported");
+    for (const auto& in : np.input()) {
+      if (in.empty()) {
+        n.inputs.push_back(-1);
+        continue;
+      }
+      if (!produced.count(in))
+        fail(ErrorCode::kFormat, what + ": " + n.describe() + " reads '" + in +
+                                     "', which no earlier node, input or initializer defines");
+      n.inputs.push_back(id_of(in));
+    }
+    for (const auto& out : np.output()) {
+      if (out.empty()) {
+        n.outputs.push_back(g.add_value(""));
+        continue;
+      }
+      n.outputs.push_back(id_of(out));
+      produced.insert(out);
+    }
+    for (const auto& a : np.attribute())
+      n.attrs[a.name()] = convert_attribute(a, what + ": " + n.describe());
+    check_node_supported(n, g.opset, what);
+    g.nodes.push_back(std::move(n));
+  }
+  for (const auto& out : gp.output()) {
+    if (!produced.count(out.name()))
+      fail(ErrorCode::kFormat, what + ": graph output '" + out.name() + "' is never produced");
+    int id = id_of(out.name());
+    g.values[id].declared_shape = declared_shape(out);
+    g.outputs.push_back(id);
+  }
+  if (g.inputs.empty()) fail(ErrorCode::kFormat, what + ": the model has no non-constant input");
+  simplify(g);
+  return g;
+}
+
+Graph import_onnx_file(const std::string& path) {
+  std::ifstream f(path, std::ios::binary | std::ios::ate);
+  if (!f) fail(ErrorCode::kIo, path + ": cannot open the model file");
+  const std::streamoff size = f.tellg();
+  if (size <= 0) fail(ErrorCode::kFormat, path + ": the model file is empty");
+  if (size >= kMaxModelBytes)
+    fail(ErrorCode::kUnsupported, path + ": models of 2 GiB or more (external data) unsupported");
+  std::string bytes(static_cast<size_t>(size), '\0');
+  f.seekg(0);
+  if (!f.read(bytes.data(), size)) fail(ErrorCode::kIo, path + ": read error");
+  return import_onnx_bytes(bytes, path);
+}
+
+}  // namespace efq

@@ -1,0 +1,116 @@
+// The FP32 engine against PyTorch/onnxruntime outputs of models exported by
+// tools/train/export_fixtures.py (tests/data/fixtures).
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <fstream>
+#include <iterator>
+
+#include "backends/backend.hpp"
+#include "core/error.hpp"
+#include "infer/executor.hpp"
+#include "infer/sliding_window.hpp"
+#include "npy.hpp"
+#include "onnx/import.hpp"
+
+#ifndef EFQ_TEST_DATA
+#define EFQ_TEST_DATA "tests/data"
+#endif
+
+using namespace efq;
+
+namespace {
+
+const std::string kFix = std::string(EFQ_TEST_DATA) + "/fixtures/";
+
+Tensor run_model(const Graph& g, Tensor x) {
+  auto be = create_backend("cpu", 0);
+  Executor ex(g, *be);
+  std::vector<Tensor> in;
+  in.push_back(std::move(x));
+  return ex.run(std::move(in)).at(0);
+}
+
+}  // namespace
+
+TEST_CASE("whole-input inference matches PyTorch on the exported fixture networks") {
+  for (const char* name : {"uresq", "monai_unet", "nnunet_plain"}) {
+    CAPTURE(name);
+    Graph g = import_onnx_file(kFix + name + ".onnx");
+    Tensor x = test::read_npy(kFix + name + ".input.npy");
+    Tensor want = test::read_npy(kFix + name + ".expected.npy");
+    Tensor got = run_model(g, x);
+    REQUIRE(got.shape == want.shape);
+    float diff = test::max_abs_diff(got, want);
+    CAPTURE(diff);
+    CHECK(diff <= 1e-4f);
+  }
+}
+
+TEST_CASE("BatchNormalization is folded into the preceding convolution") {
+  Graph g = import_onnx_file(kFix + "uresq.onnx");
+  for (const Node& n : g.nodes) CHECK(n.op != "BatchNormalization");
+  CHECK(!quantizable_nodes(g).empty());
+}
+
+TEST_CASE("shape inference agrees with execution") {
+  Graph g = import_onnx_file(kFix + "nnunet_plain.onnx");
+  Tensor x = test::read_npy(kFix + "nnunet_plain.input.npy");
+  auto be = create_backend("cpu", 0);
+  Executor ex(g, *be);
+  auto shapes = ex.infer_shapes({x.shape});
+  Tensor want = test::read_npy(kFix + "nnunet_plain.expected.npy");
+  CHECK(shapes[g.outputs[0]] == want.shape);
+}
+
+TEST_CASE("sliding-window inference matches the NumPy + onnxruntime reference") {
+  Graph g = import_onnx_file(kFix + "uresq.onnx");
+  Tensor x = test::read_npy(kFix + "uresq.sw_input.npy");
+  auto be = create_backend("cpu", 0);
+  Executor ex(g, *be);
+  auto net = [&](Tensor&& p) {
+    std::vector<Tensor> in;
+    in.push_back(std::move(p));
+    return std::move(ex.run(std::move(in)).at(0));
+  };
+  struct Case {
+    const char* file;
+    double overlap;
+    bool gaussian;
+  };
+  for (Case c : {Case{"uresq.sw_gaussian_o25.npy", 0.25, true},
+                 Case{"uresq.sw_constant_o50.npy", 0.5, false}}) {
+    CAPTURE(c.file);
+    SlidingWindowOptions o;
+    o.roi = {16, 32, 16};
+    o.overlap = c.overlap;
+    o.gaussian = c.gaussian;
+    Tensor got = sliding_window(x, o, net);
+    Tensor want = test::read_npy(kFix + c.file);
+    REQUIRE(got.shape == want.shape);
+    float diff = test::max_abs_diff(got, want);
+    CAPTURE(diff);
+    CHECK(diff <= 1e-4f);
+  }
+}
+
+TEST_CASE("window starts follow MONAI's dense_patch_slices") {
+  CHECK(window_starts(40, 24, 0.25) == std::vector<int64_t>{0, 16});
+  CHECK(window_starts(52, 24, 0.25) == std::vector<int64_t>{0, 18, 28});
+  CHECK(window_starts(24, 24, 0.5) == std::vector<int64_t>{0});
+  CHECK(window_starts(100, 10, 0.0) == std::vector<int64_t>{0, 10, 20, 30, 40, 50, 60, 70, 80, 90});
+}
+
+TEST_CASE("a truncated model gives a format error, not a crash") {
+  std::ifstream f(kFix + "uresq.onnx", std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  for (size_t cut : {size_t{10}, bytes.size() / 3, bytes.size() - 7}) {
+    CAPTURE(cut);
+    try {
+      import_onnx_bytes(bytes.substr(0, cut), "truncated.onnx");
+      FAIL("truncated model was accepted");
+    } catch (const Error& e) {
+      CHECK(e.code() == ErrorCode::kFormat);
+    }
+  }
+}

@@ -1,0 +1,64 @@
+// Shared pieces of the `efficientq` command line: argument parsing, status checking, progress,
+// Ctrl-C, and the inference options common to segment/eval/quantize.
+#pragma once
+
+#include <efficientq/efficientq.h>
+
+#include <map>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace cli {
+
+/// A failed step: printed as one line on stderr, exit code 1 (usage errors: 2).
+struct Failure : std::runtime_error {
+  explicit Failure(const std::string& m, int code = 1) : std::runtime_error(m), exit_code(code) {}
+  int exit_code;
+};
+
+/// Throws Failure with the library's message when `s` is not EFQ_OK.
+void check(efq_status s, const std::string& what);
+
+struct Args {
+  std::vector<std::string> positional;
+  std::map<std::string, std::vector<std::string>> options;  // "--roi" -> values (repeatable)
+  bool has(const std::string& k) const { return options.count(k) != 0; }
+  std::string get(const std::string& k, const std::string& dflt = "") const;
+};
+
+/// Parses argv: `value_options` take one value each, `flags` none, `multi` take every following
+/// non-option word. Unknown options are usage errors.
+Args parse(int argc, char** argv, const std::vector<std::string>& value_options,
+           const std::vector<std::string>& flags, const std::vector<std::string>& multi = {});
+
+/// Inference/preprocessing options shared by segment, eval and quantize.
+extern const std::vector<std::string> kInferenceOptions;
+extern const char* kInferenceHelp;
+void apply_inference_options(const Args& a, efq_config* cfg);
+
+/// RAII owners of C handles.
+struct Context {
+  efq_context* p = nullptr;
+  explicit Context(bool quiet);
+  ~Context() { efq_context_destroy(p); }
+};
+struct Config {
+  efq_config* p = nullptr;
+  Config();
+  ~Config() { efq_config_destroy(p); }
+};
+
+/// Installs the SIGINT handler; progress callbacks return non-zero once it fired.
+void install_interrupt_handler();
+bool interrupted();
+
+/// Writes text to FILE or stdout ("-").
+void write_text(const std::string& path, const std::string& text);
+
+int cmd_inspect(int argc, char** argv);
+int cmd_segment(int argc, char** argv);
+int cmd_eval(int argc, char** argv);
+int cmd_phantom(int argc, char** argv);
+
+}  // namespace cli

@@ -1,0 +1,48 @@
+// efficientq — the command line, a host of the C ABI like any other.
+#include <cstdio>
+#include <cstring>
+#include <string>
+
+#include "cli.hpp"
+
+namespace {
+
+const char* kUsage =
+    "usage: efficientq <command> [options]\n"
+    "\n"
+    "commands:\n"
+    "  inspect MODEL                       inputs, outputs, layers, quantizable layers\n"
+    "  segment MODEL IMAGE... -o SEG       segment one case (one NIfTI per modality)\n"
+    "  eval MODEL DATASET_DIR              Dice on an nnU-Net v2 raw dataset split\n"
+    "  phantom liver|brats -o DIR          write a synthetic phantom dataset\n"
+    "\n"
+    "  efficientq COMMAND --help           options of a command\n"
+    "  efficientq --version                version and build information\n";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2 || !std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h")) {
+    std::fputs(kUsage, argc < 2 ? stderr : stdout);
+    return argc < 2 ? 2 : 0;
+  }
+  const std::string cmd = argv[1];
+  if (cmd == "--version") {
+    std::printf("efficientq %s\n%s\n", efq_version_string(), efq_build_info());
+    return 0;
+  }
+  cli::install_interrupt_handler();
+  try {
+    if (cmd == "inspect") return cli::cmd_inspect(argc - 2, argv + 2);
+    if (cmd == "segment") return cli::cmd_segment(argc - 2, argv + 2);
+    if (cmd == "eval") return cli::cmd_eval(argc - 2, argv + 2);
+    if (cmd == "phantom") return cli::cmd_phantom(argc - 2, argv + 2);
+    throw cli::Failure("unknown command '" + cmd + "' (see efficientq --help)", 2);
+  } catch (const cli::Failure& f) {
+    std::fprintf(stderr, "efficientq %s: error: %s\n", cmd.c_str(), f.what());
+    return f.exit_code;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "efficientq %s: error: %s\n", cmd.c_str(), e.what());
+    return 1;
+  }
+}
