@@ -80,7 +80,7 @@ TEST_CASE("zscore-nonzero takes statistics over nonzero voxels and keeps zeros a
   check_close(normalized({0.f, 0.f}, "zscore-nonzero"), {0, 0});
 }
 
-TEST_CASE("ct window clips to [LO, HI] then maps to [0, 1]") {
+TEST_CASE("ct window clips to LO..HI then maps linearly onto 0..1") {
   check_close(normalized({-1000.f, -100.f, 100.f, 300.f, 2000.f}, "ct:-100,300"),
               {0, 0, 0.5, 1, 1});
 }

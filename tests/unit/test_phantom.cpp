@@ -74,7 +74,7 @@ TEST_CASE("splitmix64 reproduces the published reference outputs for seed 0") {
   CHECK(efq::phantom::splitmix64_next(s) == 0x06C45D188009454Full);
 }
 
-TEST_CASE("xoshiro256** stream is pinned, uniform in [0,1) and normal has unit moments") {
+TEST_CASE("xoshiro256** stream is pinned, uniform lies in 0..1 and normal has unit moments") {
   efq::phantom::Rng rng(42);
   const uint64_t first[3] = {rng.next_u64(), rng.next_u64(), rng.next_u64()};
   CHECK(first[0] == 0x15780B2E0C2EC716ull);

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Bad inputs give a non-zero exit and exactly one clear error line on stderr, no crash, no output.
+set -u
+cli=${EFQ_CLI:?} src=${EFQ_SRC:?} tmp=${EFQ_TMP:?}
+rm -rf "$tmp" && mkdir -p "$tmp"
+fails=0
+# expect_error NAME PATTERN -- command...
+expect_error() {
+  local name=$1 pattern=$2; shift 3
+  "$@" >"$tmp/out" 2>"$tmp/err"; local rc=$?
+  local lines; lines=$(wc -l <"$tmp/err")
+  if [ $rc -eq 0 ] || [ $rc -ge 128 ] || [ "$lines" -ne 1 ] || ! grep -q -- "$pattern" "$tmp/err"; then
+    echo "FAIL $name: rc=$rc, $lines stderr line(s):"; cat "$tmp/err"; fails=$((fails+1))
+  else
+    echo "ok   $name: $(cat "$tmp/err")"
+  fi
+}
+"$cli" phantom liver --train 0 --test 1 --seed 5 --size 48,40,32 -o "$tmp/ds" >/dev/null || exit 1
+img="$tmp/ds/imagesTs/liver_000_0000.nii.gz"
+fix="$src/tests/data/fixtures"
+bad="$src/tests/data/bad"
+expect_error "truncated onnx" "not a valid ONNX model" -- "$cli" segment "$bad/truncated.onnx" "$img" -o "$tmp/s.nii.gz"
+expect_error "unsupported op" "node 'the_einsum' (Einsum): operator 'Einsum' is not supported" -- "$cli" inspect "$bad/unsupported_op.onnx"
+expect_error "unsupported attribute" "node 'cubic_resize' (Resize): attribute 'mode' value 'cubic'" -- "$cli" inspect "$bad/unsupported_attr.onnx"
+expect_error "missing model" "cannot open" -- "$cli" inspect "$tmp/nope.onnx"
+expect_error "wrong modality count" "takes 1 modalities, got 2" -- "$cli" segment "$fix/uresq.onnx" "$img" "$img" -o "$tmp/s.nii.gz"
+expect_error "absurd dimensions" "absurd_dims.nii" -- "$cli" segment "$fix/uresq.onnx" "$bad/absurd_dims.nii" -o "$tmp/s.nii.gz"
+expect_error "not a nifti" "uresq.onnx" -- "$cli" segment "$fix/uresq.onnx" "$fix/uresq.onnx" -o "$tmp/s.nii.gz"
+expect_error "bad roi" "--roi" -- "$cli" segment "$fix/uresq.onnx" "$img" -o "$tmp/s.nii.gz" --roi 8,x,8
+expect_error "bad normalization" "ct:5,1" -- "$cli" segment "$fix/uresq.onnx" "$img" -o "$tmp/s.nii.gz" --normalize ct:5,1
+expect_error "unknown option" "unknown option --frobnicate" -- "$cli" segment "$fix/uresq.onnx" "$img" -o "$tmp/s.nii.gz" --frobnicate
+expect_error "unknown command" "unknown command" -- "$cli" frobnicate
+expect_error "missing dataset" "not a directory" -- "$cli" eval "$fix/uresq.onnx" "$tmp/nodataset"
+if ls "$tmp"/s.nii.gz* >/dev/null 2>&1; then echo "FAIL: an output file was left behind"; ls "$tmp"; fails=$((fails+1)); fi
+[ $fails -eq 0 ] && echo "all bad-input checks passed"
+exit $fails
