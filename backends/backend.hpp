@@ -24,7 +24,7 @@ struct WindowParams {
 enum class PoolKind { kMax, kAverageIncludePad, kAverageExcludePad };
 
 enum class UnaryKind { kRelu, kLeakyRelu, kElu, kSigmoid, kTanh, kClip, kFloor, kExp, kSqrt,
-                       kNeg, kAbs, kReciprocal, kErf };
+                       kNeg, kAbs, kReciprocal, kErf, kRound };
 
 enum class BinaryKind { kAdd, kSub, kMul, kDiv, kPow, kMax, kMin };
 
@@ -37,6 +37,34 @@ struct ResizeParams {
   ResizeCoord coord = ResizeCoord::kHalfPixel;
   ResizeNearest nearest = ResizeNearest::kRoundPreferFloor;
   std::vector<double> scales;  // per axis (all axes); output/input
+};
+
+/// Streamed second-moment statistics of one convolution layer's least-squares problem
+/// (METHOD.md §3.2), accumulated in double across tiles of output positions:
+///   A += Σ_j h_j x̃_j x̃_jᵀ   ((K+1)×(K+1), x̃_j = receptive field of output j plus a 1)
+///   B += Σ_j h_j y_j x̃_jᵀ   (C_out×(K+1))
+///   yy += Σ_j h_j ||y_j||²,  hsum += Σ_j h_j,  count += #positions
+struct GramStats {
+  int64_t k1 = 0, c2 = 0;
+  std::vector<double> A, B;  // row-major
+  double yy = 0, hsum = 0;
+  int64_t count = 0;
+  void reset(int64_t k1_, int64_t c2_) {
+    k1 = k1_;
+    c2 = c2_;
+    A.assign(static_cast<size_t>(k1 * k1), 0.0);
+    B.assign(static_cast<size_t>(c2 * k1), 0.0);
+    yy = hsum = 0;
+    count = 0;
+  }
+};
+
+/// A factored symmetric positive definite matrix (Cholesky), reused for many right-hand sides.
+class SpdFactor {
+ public:
+  virtual ~SpdFactor() = default;
+  /// Solves A X = R in place; R is n×nrhs column-major (each column one right-hand side).
+  virtual void solve(double* r, int64_t nrhs) const = 0;
 };
 
 class Backend {
@@ -70,6 +98,14 @@ class Backend {
   virtual void concat(const std::vector<const Tensor*>& xs, int64_t axis, Tensor& y) = 0;
   /// Mean over the given axes (keepdims): ReduceMean, GlobalAveragePool.
   virtual void reduce_mean(const Tensor& x, const std::vector<int64_t>& axes, Tensor& y) = 0;
+
+  /// Accumulates GramStats for conv(x, ·) against target y ([N, C_out, out spatial...]) with
+  /// voxel weights h (one per output position, n-major then spatial; null = all ones).
+  /// Dilation supported; group must be 1. Never materialises the whole im2col.
+  virtual void gram_accumulate(const WindowParams& p, const Tensor& x, const Tensor& y,
+                               const float* h, GramStats& stats) = 0;
+  /// Cholesky factor of the n×n SPD matrix `a` (row-major). Throws kNumerical if not SPD.
+  virtual std::unique_ptr<SpdFactor> factorize_spd(const std::vector<double>& a, int64_t n) = 0;
 
   /// Drop anything cached for `key` (weights changed, layer gone).
   virtual void forget(const void* key) = 0;

@@ -5,6 +5,7 @@
 #include "capi/guard.hpp"
 #include "capi/handles.hpp"
 #include "io/preprocess.hpp"
+#include "quant/options.hpp"
 
 using efq::capi::guarded;
 using efq::capi::require;
@@ -34,6 +35,22 @@ const ParamSpec kParams[] = {
     {EFQ_PARAM_THRESHOLD, ParamSpec::kReal, 0, 1, 0.5},
     {EFQ_PARAM_SPLIT, ParamSpec::kString, 0, 0, 0},
     {EFQ_PARAM_WANT_PROBABILITIES, ParamSpec::kInt, 0, 1, 0},
+    {EFQ_PARAM_WBITS, ParamSpec::kInt, 2, 8, 4},
+    {EFQ_PARAM_ABITS, ParamSpec::kInt, 0, 8, 8},
+    {EFQ_PARAM_METHOD, ParamSpec::kString, 0, 0, 0},
+    {EFQ_PARAM_GRID, ParamSpec::kString, 0, 0, 0},
+    {EFQ_PARAM_PER_TENSOR, ParamSpec::kInt, 0, 1, 0},
+    {EFQ_PARAM_LAYER_OVERRIDES, ParamSpec::kString, 0, 0, 0},
+    {EFQ_PARAM_ATTENTION, ParamSpec::kInt, 0, 1, 1},
+    {EFQ_PARAM_REGULARIZER, ParamSpec::kInt, 0, 1, 1},
+    {EFQ_PARAM_ITERATIONS, ParamSpec::kInt, 1, 10000, 200},
+    {EFQ_PARAM_RHO, ParamSpec::kReal, 1e-6, 1e6, 10},
+    {EFQ_PARAM_ETA, ParamSpec::kReal, 0, 1e6, 1},
+    {EFQ_PARAM_CALIB_CROP_D, ParamSpec::kInt, 0, 4096, 0},
+    {EFQ_PARAM_CALIB_CROP_H, ParamSpec::kInt, 0, 4096, 0},
+    {EFQ_PARAM_CALIB_CROP_W, ParamSpec::kInt, 0, 4096, 0},
+    {EFQ_PARAM_BODY_MASK, ParamSpec::kInt, 0, 1, 0},
+    {EFQ_PARAM_FIRST_LAST_8BIT, ParamSpec::kInt, 0, 1, 1},
 };
 
 const ParamSpec& spec(efq_param p) {
@@ -50,6 +67,19 @@ void check_string(efq_param p, const std::string& v) {
       break;
     case EFQ_PARAM_AXES: efq::parse_axes(v); break;
     case EFQ_PARAM_ACTIVATION: efq::parse_activation(v); break;
+    case EFQ_PARAM_METHOD: efq::quant::parse_method(v); break;
+    case EFQ_PARAM_GRID: efq::quant::parse_grid(v); break;
+    case EFQ_PARAM_LAYER_OVERRIDES: {
+      std::map<std::string, efq::quant::LayerOverride> tmp;
+      size_t pos = 0;
+      while (pos < v.size()) {
+        size_t semi = v.find(';', pos);
+        efq::quant::parse_layer_override(v.substr(pos, semi - pos), tmp);
+        if (semi == std::string::npos) break;
+        pos = semi + 1;
+      }
+      break;
+    }
     case EFQ_PARAM_SPLIT:
       if (v != "test" && v != "train")
         efq::fail(efq::ErrorCode::kInvalidArgument, "split '" + v + "' (test|train)");
@@ -212,6 +242,58 @@ Conventions effective_conventions(const efq_model& m, const efq_config* cfg) {
   if (auto* v = str(EFQ_PARAM_ACTIVATION)) c.activation = parse_activation(*v);
   if (auto* v = real(EFQ_PARAM_THRESHOLD)) c.threshold = *v;
   return c;
+}
+
+quant::QuantOptions quant_options(const efq_config* cfg) {
+  auto integer = [&](efq_param p, int64_t d) {
+    if (!cfg) return d;
+    auto it = cfg->ints.find(p);
+    return it == cfg->ints.end() ? d : it->second;
+  };
+  auto real = [&](efq_param p, double d) {
+    if (!cfg) return d;
+    auto it = cfg->reals.find(p);
+    return it == cfg->reals.end() ? d : it->second;
+  };
+  auto str = [&](efq_param p, const std::string& d) {
+    if (!cfg) return d;
+    auto it = cfg->strings.find(p);
+    return it == cfg->strings.end() ? d : it->second;
+  };
+  const quant::GridKind grid = quant::parse_grid(str(EFQ_PARAM_GRID, "symmetric"));
+  quant::QuantOptions o = grid == quant::GridKind::kFaithful ? quant::QuantOptions::faithful()
+                                                             : quant::QuantOptions{};
+  o.grid = grid;
+  o.method = quant::parse_method(str(EFQ_PARAM_METHOD, "efficientq"));
+  o.wbits = static_cast<int>(integer(EFQ_PARAM_WBITS, 4));
+  o.abits = static_cast<int>(integer(EFQ_PARAM_ABITS, 8));
+  if (o.abits == 1) fail(ErrorCode::kInvalidArgument, "activation bits must be 0 (none) or 2..8");
+  if (integer(EFQ_PARAM_PER_TENSOR, grid == quant::GridKind::kFaithful ? 1 : 0)) o.per_channel = false;
+  else o.per_channel = true;
+  o.attention = integer(EFQ_PARAM_ATTENTION, 1) != 0;
+  o.admm.regularizer = integer(EFQ_PARAM_REGULARIZER, 1) != 0;
+  o.admm.iterations = static_cast<int>(integer(EFQ_PARAM_ITERATIONS, 200));
+  o.admm.rho_mult = real(EFQ_PARAM_RHO, 10);
+  o.admm.rho_max_mult = 100 * o.admm.rho_mult;
+  o.admm.eta_mult = real(EFQ_PARAM_ETA, 1);
+  o.body_mask = integer(EFQ_PARAM_BODY_MASK, 0) != 0;
+  o.first_last_8bit = integer(EFQ_PARAM_FIRST_LAST_8BIT, 1) != 0;
+  const int64_t cd = integer(EFQ_PARAM_CALIB_CROP_D, 0), ch = integer(EFQ_PARAM_CALIB_CROP_H, 0),
+                cw = integer(EFQ_PARAM_CALIB_CROP_W, 0);
+  if (cd || ch || cw) {
+    if (!(cd > 0 && ch > 0 && cw > 0))
+      fail(ErrorCode::kInvalidArgument, "set all three calibration crop sizes (D, H, W)");
+    o.calib_crop = {cd, ch, cw};
+  }
+  const std::string ov = str(EFQ_PARAM_LAYER_OVERRIDES, "");
+  size_t pos = 0;
+  while (pos < ov.size()) {
+    size_t semi = ov.find(';', pos);
+    quant::parse_layer_override(ov.substr(pos, semi - pos), o.overrides);
+    if (semi == std::string::npos) break;
+    pos = semi + 1;
+  }
+  return o;
 }
 
 int config_threads(const efq_config* cfg) {

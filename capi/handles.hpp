@@ -13,6 +13,7 @@
 #include "infer/evaluate.hpp"
 #include "infer/segment.hpp"
 #include "io/image.hpp"
+#include "quant/options.hpp"
 
 struct efq_context final {
   efq_log_fn log_fn = nullptr;
@@ -46,6 +47,7 @@ struct efq_model final {
 
 struct efq_volume final {
   std::vector<efq::io::Image> modalities;
+  std::vector<std::string> paths;
 };
 
 struct efq_segmentation final {
@@ -55,7 +57,7 @@ struct efq_segmentation final {
 
 struct efq_report final {
   std::string json;
-  double mean_foreground_dice = 0;
+  double mean_foreground_dice = -1;  // evaluation reports only
 };
 
 namespace efq::capi {
@@ -63,6 +65,7 @@ namespace efq::capi {
 /// The model's conventions overridden by the config's parameters.
 Conventions effective_conventions(const efq_model& m, const efq_config* cfg);
 int config_threads(const efq_config* cfg);
+quant::QuantOptions quant_options(const efq_config* cfg);
 std::string config_device(const efq_config* cfg);
 
 }  // namespace efq::capi

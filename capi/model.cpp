@@ -120,6 +120,7 @@ efq_status efq_volume_load_nifti(efq_context* ctx, const char* const* paths, siz
     for (size_t k = 0; k < count; ++k) {
       require(paths[k], "paths[k]");
       v->modalities.push_back(efq::io::read_nifti(paths[k]));
+      v->paths.push_back(paths[k]);
       const auto& g0 = v->modalities[0].grid;
       const auto& gk = v->modalities[k].grid;
       if (gk.dim[0] != g0.dim[0] || gk.dim[1] != g0.dim[1] || gk.dim[2] != g0.dim[2])

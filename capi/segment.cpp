@@ -128,6 +128,8 @@ efq_status efq_report_get_mean_foreground_dice(const efq_report* r, double* out)
   return guarded([&] {
     require(r, "report");
     require(out, "out");
+    if (r->mean_foreground_dice < 0)
+      efq::fail(efq::ErrorCode::kInvalidState, "this report has no Dice (not an evaluation)");
     *out = r->mean_foreground_dice;
   });
 }

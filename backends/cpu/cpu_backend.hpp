@@ -33,6 +33,9 @@ class CpuBackend final : public Backend {
   void resize(const ResizeParams& p, const Tensor& x, const Shape& out_shape, Tensor& y) override;
   void concat(const std::vector<const Tensor*>& xs, int64_t axis, Tensor& y) override;
   void reduce_mean(const Tensor& x, const std::vector<int64_t>& axes, Tensor& y) override;
+  void gram_accumulate(const WindowParams& p, const Tensor& x, const Tensor& y, const float* h,
+                       GramStats& stats) override;
+  std::unique_ptr<SpdFactor> factorize_spd(const std::vector<double>& a, int64_t n) override;
   void forget(const void* key) override;
 
   struct Impl;  // oneDNN state (engine, stream, cached primitives); defined in dnnl_ops.cpp

@@ -9,6 +9,9 @@ namespace efq {
 
 namespace {
 
+// Below this many elements an OpenMP fork/join costs more than the work.
+constexpr int64_t kParallelMin = 1 << 16;
+
 float apply_unary(UnaryKind k, float v, float alpha, float beta) {
   switch (k) {
     case UnaryKind::kRelu: return v > 0.f ? v : 0.f;
@@ -24,6 +27,7 @@ float apply_unary(UnaryKind k, float v, float alpha, float beta) {
     case UnaryKind::kAbs: return std::fabs(v);
     case UnaryKind::kReciprocal: return 1.f / v;
     case UnaryKind::kErf: return std::erf(v);
+    case UnaryKind::kRound: return std::nearbyint(v);  // half to even, as ONNX Round
   }
   return v;
 }
@@ -79,7 +83,7 @@ void for_broadcast(const Shape& out, const std::vector<int64_t>& sa,
   }
   const int64_t inner = out[r - 1];
   const int64_t outer = shape_numel(out) / std::max<int64_t>(inner, 1);
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (outer * inner > kParallelMin)
   for (int64_t o = 0; o < outer; ++o) {
     int64_t rem = o, ia = 0, ib = 0;
     for (size_t k = r - 1; k-- > 0;) {
@@ -99,7 +103,7 @@ void CpuBackend::unary(UnaryKind kind, float alpha, float beta, const Tensor& x,
   const int64_t n = x.numel();
   const float* in = x.data();
   float* out = y.data();
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (n > kParallelMin)
   for (int64_t i = 0; i < n; ++i) out[i] = apply_unary(kind, in[i], alpha, beta);
 }
 
@@ -113,7 +117,7 @@ void CpuBackend::binary(BinaryKind kind, const Tensor& a, const Tensor& b, Tenso
   float* py = dst.data();
   if (a.shape == b.shape) {
     const int64_t n = dst.numel();
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (n > kParallelMin)
     for (int64_t i = 0; i < n; ++i) py[i] = apply_binary(kind, pa[i], pb[i]);
   } else {
     for_broadcast(out, broadcast_strides(a.shape, out), broadcast_strides(b.shape, out),
@@ -145,7 +149,7 @@ void CpuBackend::channel_affine(const Tensor& x, const std::vector<float>& scale
   y.resize(x.shape);
   const int64_t n = x.shape[0], c = x.shape[1];
   const int64_t inner = x.numel() / std::max<int64_t>(n * c, 1);
-#pragma omp parallel for collapse(2) schedule(static)
+#pragma omp parallel for collapse(2) schedule(static) if (x.numel() > kParallelMin)
   for (int64_t b = 0; b < n; ++b)
     for (int64_t ch = 0; ch < c; ++ch) {
       const float* in = x.data() + (b * c + ch) * inner;
@@ -160,7 +164,7 @@ void CpuBackend::softmax(const Tensor& x, int64_t axis, Tensor& y) {
   for (int64_t k = 0; k < axis; ++k) outer *= x.shape[k];
   for (int64_t k = axis + 1; k < x.rank(); ++k) inner *= x.shape[k];
   const int64_t n = x.shape[axis];
-#pragma omp parallel for collapse(2) schedule(static)
+#pragma omp parallel for collapse(2) schedule(static) if (x.numel() > kParallelMin)
   for (int64_t o = 0; o < outer; ++o)
     for (int64_t i = 0; i < inner; ++i) {
       const float* in = x.data() + o * n * inner + i;

@@ -9,6 +9,9 @@ namespace efq {
 
 namespace {
 
+// Below this many elements an OpenMP fork/join costs more than the work.
+constexpr int64_t kParallelMin = 1 << 16;
+
 struct AxisMap {
   std::vector<int64_t> i0, i1;
   std::vector<float> w1;  // weight of i1 (linear); nearest uses i0 only
@@ -82,7 +85,7 @@ void CpuBackend::resize(const ResizeParams& p, const Tensor& x, const Shape& out
   const int64_t nc = x.shape[0] * x.shape[1];
   const int64_t in_vol = in3[0] * in3[1] * in3[2], out_vol = out3[0] * out3[1] * out3[2];
   const bool linear = p.mode == ResizeMode::kLinear;
-#pragma omp parallel for collapse(2) schedule(static)
+#pragma omp parallel for collapse(2) schedule(static) if (y.numel() > kParallelMin)
   for (int64_t c = 0; c < nc; ++c)
     for (int64_t d = 0; d < out3[0]; ++d) {
       const float* src = x.data() + c * in_vol;
@@ -131,7 +134,7 @@ void CpuBackend::concat(const std::vector<const Tensor*>& xs, int64_t axis, Tens
   int64_t off = 0;
   for (const Tensor* t : xs) {
     const int64_t chunk = t->shape[axis] * inner;
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (y.numel() > kParallelMin)
     for (int64_t o = 0; o < outer; ++o)
       std::copy_n(t->data() + o * chunk, chunk, y.data() + o * row + off);
     off += chunk;
@@ -143,7 +146,7 @@ void CpuBackend::instance_norm(const Tensor& x, const Tensor& scale, const Tenso
   y.resize(x.shape);
   const int64_t n = x.shape[0], c = x.shape[1];
   const int64_t inner = x.numel() / std::max<int64_t>(n * c, 1);
-#pragma omp parallel for collapse(2) schedule(static)
+#pragma omp parallel for collapse(2) schedule(static) if (x.numel() > kParallelMin)
   for (int64_t b = 0; b < n; ++b)
     for (int64_t ch = 0; ch < c; ++ch) {
       const float* in = x.data() + (b * c + ch) * inner;

@@ -141,7 +141,26 @@ typedef enum efq_param {
   EFQ_PARAM_ACTIVATION = 20,    /**< string: "none" | "softmax" | "sigmoid" */
   EFQ_PARAM_THRESHOLD = 21,     /**< real, sigmoid threshold */
   EFQ_PARAM_SPLIT = 30,         /**< string: dataset split for evaluation, "test" | "train" */
-  EFQ_PARAM_WANT_PROBABILITIES = 31 /**< int 0/1: keep probability maps in a segmentation */
+  EFQ_PARAM_WANT_PROBABILITIES = 31, /**< int 0/1: keep probability maps in a segmentation */
+  /* Quantization (efq_quantize). */
+  EFQ_PARAM_WBITS = 40,         /**< int 2..8, weight bits (default 4) */
+  EFQ_PARAM_ABITS = 41,         /**< int 0 or 2..8, activation bits; 0 = weights only (default 8) */
+  EFQ_PARAM_METHOD = 42,        /**< string: "efficientq" (default) | "rtn" | "mse" */
+  EFQ_PARAM_GRID = 43,          /**< string: "symmetric" (default) | "asymmetric" | "faithful";
+                                     "faithful" also selects the reference's per-tensor scales,
+                                     attention pyramid and best-iterate rule (METHOD.md §11) */
+  EFQ_PARAM_PER_TENSOR = 44,    /**< int 0/1: one weight scale per layer instead of per channel */
+  EFQ_PARAM_LAYER_OVERRIDES = 45, /**< string: "NAME=w8,a8;NAME=skip;NAME=a-none" */
+  EFQ_PARAM_ATTENTION = 46,     /**< int 0/1 (default 1): class-balancing attention */
+  EFQ_PARAM_REGULARIZER = 47,   /**< int 0/1 (default 1): the pull towards the FP weights */
+  EFQ_PARAM_ITERATIONS = 48,    /**< int 1..10000, ADMM iterations (default 200) */
+  EFQ_PARAM_RHO = 49,           /**< real > 0, initial ρ multiplier (default 10) */
+  EFQ_PARAM_ETA = 50,           /**< real ≥ 0, η multiplier (default 1) */
+  EFQ_PARAM_CALIB_CROP_D = 51,  /**< int, calibration crop along D; 0 = METHOD §1.4 rule */
+  EFQ_PARAM_CALIB_CROP_H = 52,  /**< int */
+  EFQ_PARAM_CALIB_CROP_W = 53,  /**< int */
+  EFQ_PARAM_BODY_MASK = 54,     /**< int 0/1: attention weight 1 where the first modality is 0 */
+  EFQ_PARAM_FIRST_LAST_8BIT = 55 /**< int 0/1 (default 1): first and last layer W8, FP input */
 } efq_param;
 
 /** A set of parameter values. Not thread-safe; may be read by several calls at once. @since 0.1 */
@@ -231,10 +250,32 @@ EFQ_API efq_status efq_segmentation_dice(const efq_segmentation* segmentation,
                                          const efq_volume* reference, double* dice_out,
                                          size_t capacity, size_t* count_out);
 
-/* ---- Evaluation ---------------------------------------------------------------------------- */
+/* ---- Reports ------------------------------------------------------------------------------ */
 
-/** A machine-readable result (JSON text). @since 0.1 */
+/** A machine-readable result (JSON text) of a quantization or an evaluation. @since 0.1 */
 typedef struct efq_report efq_report;
+
+/* ---- Quantization ------------------------------------------------------------------------- */
+
+/** Quantizes `model` with EfficientQ (or a baseline, EFQ_PARAM_METHOD) from the calibration
+ *  volumes (one case each, same modalities as the model; preprocessing from the model metadata
+ *  and `config`). Returns a NEW model (the input is never modified) whose weights are
+ *  fake-quantized and whose quantized layers' inputs pass through activation quantizers, and a
+ *  report (JSON: per-layer shape, bits, grid, scales, reconstruction error before/after,
+ *  iterations, time; configuration; version; input checksums). Progress: the context's
+ *  callback with stage "quantize", step = layer, item = layer name; non-zero cancels
+ *  (EFQ_ERR_CANCELLED, nothing returned). `report_out` may be NULL. @since 0.1 */
+EFQ_API efq_status efq_quantize(efq_context* ctx, const efq_model* model,
+                                const efq_volume* const* calibration, size_t count,
+                                const efq_config* config, efq_model** quantized_out,
+                                efq_report** report_out);
+
+/** Writes the model as ONNX (FP32 operators; quantized weights stored as their dequantized
+ *  values, activation quantizers as Div/Round/Clip/Mul). Loadable by efq_model_load_onnx and any
+ *  ONNX runtime. Written atomically. @since 0.1 */
+EFQ_API efq_status efq_model_save_onnx(const efq_model* model, const char* path);
+
+/* ---- Evaluation ---------------------------------------------------------------------------- */
 
 /** Segments every case of a split (EFQ_PARAM_SPLIT, default "test") of an nnU-Net v2 raw dataset
  *  and scores per-case, per-class Dice. @since 0.1 */

@@ -42,6 +42,17 @@ struct Value {
   Shape declared_shape;   // from the model's input/output declarations; -1 = dynamic
 };
 
+/// How a layer's weights were quantized (kept for deployable export and the report).
+struct WeightQuant {
+  int bits = 0;
+  std::string grid;                 // faithful | symmetric | asymmetric
+  int axis = 0;                     // the channel axis of the scales (0 for Conv, 1 for ConvTranspose)
+  std::vector<double> scale;        // per channel, or one
+  std::vector<int64_t> zero_point;  // same size as scale
+  int64_t qmin = 0, qmax = 0;
+  std::vector<int64_t> codes;       // integer codes in weight order (may be empty)
+};
+
 struct Graph {
   std::vector<Value> values;
   std::vector<Node> nodes;  // topological (execution) order
@@ -50,6 +61,7 @@ struct Graph {
   int64_t opset = 0;
   int64_t ir_version = 0;
   std::string producer;
+  std::map<std::string, WeightQuant> weight_quant;  // by node name, filled by the quantizer
 
   int add_value(const std::string& name);
   int find_value(const std::string& name) const;  // -1 if absent

@@ -89,6 +89,14 @@ std::vector<Tensor> Executor::execute(std::vector<Tensor> inputs, bool shapes_on
         ctx.in.push_back(&vals[in]);
       }
     }
+    if (before && !shapes_only) {
+      before(static_cast<int>(k), ctx.in);
+      // The hook may have added inputs (a bias) or replaced constants.
+      ctx.in.resize(n.inputs.size(), nullptr);
+      for (size_t i = 0; i < n.inputs.size(); ++i)
+        if (n.inputs[i] >= 0 && g_.values[n.inputs[i]].constant)
+          ctx.in[i] = &g_.values[n.inputs[i]].data;
+    }
     std::vector<Tensor> outs(n.outputs.size());
     for (Tensor& t : outs) ctx.out.push_back(&t);
     try {

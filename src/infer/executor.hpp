@@ -27,6 +27,9 @@ class Executor {
 
   /// Called after each node with its index and first output (e.g. to record layer outputs).
   std::function<void(int node, const Tensor& out)> observer;
+  /// Called before each node with its index and inputs; may change the node's constants and
+  /// attributes in the graph (the quantizer does), which the node then runs with.
+  std::function<void(int node, const std::vector<const Tensor*>& inputs)> before;
 
  private:
   std::vector<Tensor> execute(std::vector<Tensor> inputs, bool shapes_only,
@@ -51,6 +54,9 @@ struct OpContext {
   [[noreturn]] void error(const std::string& msg) const;
   [[noreturn]] void unsupported(const std::string& msg) const;
 };
+
+/// The geometry of Conv node `n` for an input of shape `x_shape` (pads resolved).
+WindowParams conv_window(const Graph& g, const Node& n, const Shape& x_shape);
 
 /// Registry of operator implementations (ops_*.cpp each register theirs).
 std::map<std::string, OpFn>& op_registry();

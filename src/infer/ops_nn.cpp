@@ -10,26 +10,27 @@ namespace efq {
 namespace {
 
 // Kernel/stride/dilation/padding of a windowed op over the spatial dims of `x`.
-WindowParams window(const OpContext& c, const Shape& x, const std::vector<int64_t>& kernel) {
+WindowParams window(const Node& n, const Shape& x, const std::vector<int64_t>& kernel) {
+  auto err = [&](const std::string& m) { fail(ErrorCode::kInvalidArgument, n.describe() + ": " + m); };
   const size_t sr = x.size() - 2;
   if (kernel.size() != sr)
-    c.error("kernel rank " + std::to_string(kernel.size()) + " does not match input " +
+    err("kernel rank " + std::to_string(kernel.size()) + " does not match input " +
             shape_str(x));
   WindowParams p;
   p.kernel = kernel;
-  p.stride = c.n.attr_ints("strides", std::vector<int64_t>(sr, 1));
-  p.dilation = c.n.attr_ints("dilations", std::vector<int64_t>(sr, 1));
-  std::vector<int64_t> pads = c.n.attr_ints("pads", std::vector<int64_t>(2 * sr, 0));
+  p.stride = n.attr_ints("strides", std::vector<int64_t>(sr, 1));
+  p.dilation = n.attr_ints("dilations", std::vector<int64_t>(sr, 1));
+  std::vector<int64_t> pads = n.attr_ints("pads", std::vector<int64_t>(2 * sr, 0));
   if (p.stride.size() != sr || p.dilation.size() != sr || pads.size() != 2 * sr)
-    c.error("strides/dilations/pads do not match the spatial rank " + std::to_string(sr));
+    err("strides/dilations/pads do not match the spatial rank " + std::to_string(sr));
   p.pad_begin.assign(pads.begin(), pads.begin() + sr);
   p.pad_end.assign(pads.begin() + sr, pads.end());
   for (size_t d = 0; d < sr; ++d) {
     if (p.stride[d] < 1 || p.dilation[d] < 1 || p.kernel[d] < 1 || p.pad_begin[d] < 0 ||
         p.pad_end[d] < 0)
-      c.error("non-positive kernel, stride or dilation, or negative padding");
+      err("non-positive kernel, stride or dilation, or negative padding");
   }
-  const std::string ap = c.n.attr_string("auto_pad", "NOTSET");
+  const std::string ap = n.attr_string("auto_pad", "NOTSET");
   if (ap == "VALID") {
     std::fill(p.pad_begin.begin(), p.pad_begin.end(), 0);
     std::fill(p.pad_end.begin(), p.pad_end.end(), 0);
@@ -46,7 +47,7 @@ WindowParams window(const OpContext& c, const Shape& x, const std::vector<int64_
   for (size_t d = 0; d < sr; ++d) {
     int64_t ext = p.dilation[d] * (p.kernel[d] - 1) + 1;
     if (x[2 + d] + p.pad_begin[d] + p.pad_end[d] < ext)
-      c.error("input " + shape_str(x) + " is smaller than the kernel window");
+      err("input " + shape_str(x) + " is smaller than the kernel window");
   }
   return p;
 }
@@ -54,6 +55,17 @@ WindowParams window(const OpContext& c, const Shape& x, const std::vector<int64_
 std::vector<int64_t> weight_kernel(const Tensor& w) {
   return std::vector<int64_t>(w.shape.begin() + 2, w.shape.end());
 }
+
+}  // namespace
+
+WindowParams conv_window(const Graph& g, const Node& n, const Shape& x_shape) {
+  const Tensor& w = g.constant(n.inputs.at(1), n);
+  WindowParams p = window(n, x_shape, n.attr_ints("kernel_shape", weight_kernel(w)));
+  p.group = n.attr_int("group", 1);
+  return p;
+}
+
+namespace {
 
 void op_conv(OpContext& c) {
   const Tensor& x = c.input(0);
@@ -65,7 +77,7 @@ void op_conv(OpContext& c) {
   if (group < 1 || x.shape[1] != w.shape[1] * group || w.shape[0] % group)
     c.error("input channels " + std::to_string(x.shape[1]) + " do not match weights " +
             shape_str(w.shape) + " with group " + std::to_string(group));
-  WindowParams p = window(c, x.shape, c.n.attr_ints("kernel_shape", weight_kernel(w)));
+  WindowParams p = window(c.n, x.shape, c.n.attr_ints("kernel_shape", weight_kernel(w)));
   p.group = group;
   const Tensor* b = c.has_input(2) ? c.in[2] : nullptr;
   if (b && b->numel() != w.shape[0]) c.error("bias size does not match output channels");
@@ -136,7 +148,7 @@ void op_pool(OpContext& c) {
   const size_t sr = x.shape.size() - 2;
   std::vector<int64_t> kernel = c.n.attr_ints("kernel_shape");
   if (kernel.size() != sr) c.error("kernel_shape missing or of the wrong rank");
-  WindowParams p = window(c, x.shape, kernel);
+  WindowParams p = window(c.n, x.shape, kernel);
   Shape ys{x.shape[0], x.shape[1]};
   const bool ceil_mode = c.n.attr_int("ceil_mode", 0) != 0;
   for (size_t d = 0; d < sr; ++d) {
@@ -243,7 +255,7 @@ void op_unary(OpContext& c) {
       {"Floor", UnaryKind::kFloor},     {"Exp", UnaryKind::kExp},
       {"Sqrt", UnaryKind::kSqrt},       {"Neg", UnaryKind::kNeg},
       {"Abs", UnaryKind::kAbs},         {"Reciprocal", UnaryKind::kReciprocal},
-      {"Erf", UnaryKind::kErf}};
+      {"Erf", UnaryKind::kErf},         {"Round", UnaryKind::kRound}};
   float alpha = 0.f, beta = 0.f;
   if (c.n.op == "LeakyRelu") alpha = c.n.attr_float("alpha", 0.01f);
   if (c.n.op == "Elu") alpha = c.n.attr_float("alpha", 1.0f);
@@ -297,6 +309,7 @@ void op_softmax(OpContext& c) {
 }  // namespace
 
 void register_resize_ops();
+void register_quant_ops();
 
 void register_nn_ops() {
   auto& r = op_registry();
@@ -309,11 +322,12 @@ void register_nn_ops() {
   r["BatchNormalization"] = op_batchnorm;
   r["InstanceNormalization"] = op_instance_norm;
   for (const char* u : {"Relu", "LeakyRelu", "Elu", "Sigmoid", "Tanh", "Clip", "Floor", "Exp",
-                        "Sqrt", "Neg", "Abs", "Reciprocal", "Erf"})
+                        "Sqrt", "Neg", "Abs", "Reciprocal", "Erf", "Round"})
     r[u] = op_unary;
   r["PRelu"] = op_prelu;
   r["Softmax"] = op_softmax;
   register_resize_ops();
+  register_quant_ops();
 }
 
 }  // namespace efq

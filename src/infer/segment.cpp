@@ -82,9 +82,7 @@ std::vector<uint8_t> to_labels(const std::vector<float>& probs, int64_t channels
   return labels;
 }
 
-Segmentation segment(const Graph& g, Backend& be, std::vector<io::Image> mods,
-                     const SegmentRequest& req) {
-  const Conventions& c = req.conventions;
+void check_modalities(const Graph& g, const std::vector<io::Image>& mods, const Conventions& c) {
   if (mods.empty()) fail(ErrorCode::kInvalidArgument, "no input image given");
   const int64_t want = model_input_channels(g);
   if (want > 0 && static_cast<int64_t>(mods.size()) != want)
@@ -95,6 +93,11 @@ Segmentation segment(const Graph& g, Backend& be, std::vector<io::Image> mods,
     fail(ErrorCode::kInvalidArgument,
          "the model expects " + std::to_string(c.modalities.size()) + " modalities, got " +
              std::to_string(mods.size()) + " image(s)");
+}
+
+Tensor prepare_input(std::vector<io::Image> mods, const Conventions& c, io::Grid* net_grid_out,
+                     bool* resampled_out) {
+  if (mods.empty()) fail(ErrorCode::kInvalidArgument, "no input image given");
   for (size_t m = 1; m < mods.size(); ++m)
     for (int d = 0; d < 3; ++d)
       if (mods[m].grid.dim[d] != mods[0].grid.dim[d])
@@ -106,18 +109,16 @@ Segmentation segment(const Graph& g, Backend& be, std::vector<io::Image> mods,
                                           std::to_string(c.normalization.size()) +
                                           " specs for " + std::to_string(mods.size()) +
                                           " modalities");
-  Segmentation out;
-  out.grid = mods[0].grid;
   for (size_t m = 0; m < mods.size(); ++m)
     if (!c.normalization.empty())
       io::normalize(mods[m].data,
                     io::parse_normalization(c.normalization[c.normalization.size() == 1 ? 0 : m]));
   // Resample to the model's spacing when it differs.
-  io::Grid net_grid = out.grid;
-  const bool resampled = c.spacing && !same_spacing(out.grid, *c.spacing);
+  io::Grid net_grid = mods[0].grid;
+  const bool resampled = c.spacing && !same_spacing(mods[0].grid, *c.spacing);
   if (resampled) {
-    net_grid = io::resampled_grid(out.grid, c.spacing->data());
-    for (auto& m : mods) m.data = io::resample(m.data, out.grid, net_grid, io::Interp::kLinear);
+    net_grid = io::resampled_grid(mods[0].grid, c.spacing->data());
+    for (auto& m : mods) m.data = io::resample(m.data, m.grid, net_grid, io::Interp::kLinear);
   }
   const int64_t* dim = net_grid.dim;
   Shape spatial = c.axes == Axes::kIJK ? Shape{dim[0], dim[1], dim[2]}
@@ -129,6 +130,23 @@ Segmentation segment(const Graph& g, Backend& be, std::vector<io::Image> mods,
     image_to_network(mods[m].data, dim, c.axes, x.data() + m * vox);
     mods[m].data = std::vector<float>();
   }
+  if (net_grid_out) *net_grid_out = net_grid;
+  if (resampled_out) *resampled_out = resampled;
+  return x;
+}
+
+Segmentation segment(const Graph& g, Backend& be, std::vector<io::Image> mods,
+                     const SegmentRequest& req) {
+  const Conventions& c = req.conventions;
+  check_modalities(g, mods, c);
+  Segmentation out;
+  out.grid = mods[0].grid;
+  io::Grid net_grid;
+  bool resampled = false;
+  Tensor x = prepare_input(std::move(mods), c, &net_grid, &resampled);
+  const int64_t* dim = net_grid.dim;
+  const int64_t vox = net_grid.voxels();
+  const Shape spatial{x.shape[2], x.shape[3], x.shape[4]};
   SlidingWindowOptions sw;
   sw.roi = c.roi.empty() ? spatial : c.roi;
   sw.overlap = c.overlap;
@@ -148,7 +166,8 @@ Segmentation segment(const Graph& g, Backend& be, std::vector<io::Image> mods,
   if (c.activation == Activation::kSoftmax) be.softmax(y, 1, y);
   if (c.activation == Activation::kSigmoid) be.unary(UnaryKind::kSigmoid, 0, 0, y, y);
   std::vector<float> probs(static_cast<size_t>(K * vox));
-  for (int64_t k = 0; k < K; ++k) network_to_image(y.data() + k * vox, dim, c.axes, probs.data() + k * vox);
+  for (int64_t k = 0; k < K; ++k)
+    network_to_image(y.data() + k * vox, dim, c.axes, probs.data() + k * vox);
   y = Tensor();
   if (resampled) probs = io::resample(probs, net_grid, out.grid, io::Interp::kLinear, K);
   out.channels = K;

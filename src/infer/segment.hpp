@@ -32,6 +32,15 @@ Conventions model_conventions(const Graph& g, const std::string& where);
 /// The network's input channel count, or -1 when the model does not declare it.
 int64_t model_input_channels(const Graph& g);
 
+/// Checks the modality count against the model and its conventions.
+void check_modalities(const Graph& g, const std::vector<io::Image>& modalities,
+                      const Conventions& c);
+
+/// Preprocesses modality images into the network tensor [1, C, D, H, W]: normalization,
+/// resampling to the model spacing, axis order. Reports the grid the tensor lives on.
+Tensor prepare_input(std::vector<io::Image> modalities, const Conventions& c,
+                     io::Grid* net_grid_out, bool* resampled_out);
+
 Segmentation segment(const Graph& g, Backend& be, std::vector<io::Image> modalities,
                      const SegmentRequest& req);
 

@@ -36,7 +36,7 @@ const std::map<std::string, AttrSet>& table() {
       {"Concat", {"axis"}},
       {"Add", {}}, {"Sub", {}}, {"Mul", {}}, {"Div", {}}, {"Pow", {}},
       {"Sqrt", {}}, {"Exp", {}}, {"Neg", {}}, {"Abs", {}}, {"Reciprocal", {}}, {"Erf", {}},
-      {"Floor", {}}, {"Max", {}}, {"Min", {}},
+      {"Floor", {}}, {"Round", {}}, {"Max", {}}, {"Min", {}},
       {"Resize", {"mode", "coordinate_transformation_mode", "nearest_mode", "cubic_coeff_a",
                   "exclude_outside", "extrapolation_value"}},
       {"Upsample", {"mode"}},

@@ -57,6 +57,8 @@ int progress_line(void*, const efq_progress* p) {
 }
 }  // namespace
 
+std::vector<std::string> split_on(const std::string& s, char sep) { return split(s, sep); }
+
 void check(efq_status s, const std::string& what) {
   if (s == EFQ_OK) return;
   std::string msg = efq_last_error_message();
@@ -86,9 +88,12 @@ Args parse(int argc, char** argv, const std::vector<std::string>& value_options,
         if (k + 1 >= argc) throw Failure(w + " needs a value", 2);
         a.options[w].push_back(argv[++k]);
       } else if (in(multi, w)) {
-        auto& vals = a.options[w];
-        while (k + 1 < argc && argv[k + 1][0] != '-') vals.push_back(argv[++k]);
-        if (vals.empty()) throw Failure(w + " needs at least one value", 2);
+        // Each occurrence is kept as one entry, its words joined by '\n'.
+        std::string joined;
+        while (k + 1 < argc && argv[k + 1][0] != '-')
+          joined += (joined.empty() ? "" : "\n") + std::string(argv[++k]);
+        if (joined.empty()) throw Failure(w + " needs at least one value", 2);
+        a.options[w].push_back(joined);
       } else {
         throw Failure("unknown option " + w + " (see --help)", 2);
       }

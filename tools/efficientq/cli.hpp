@@ -60,5 +60,9 @@ int cmd_inspect(int argc, char** argv);
 int cmd_segment(int argc, char** argv);
 int cmd_eval(int argc, char** argv);
 int cmd_phantom(int argc, char** argv);
+int cmd_quantize(int argc, char** argv);
+
+/// Splits on a separator.
+std::vector<std::string> split_on(const std::string& s, char sep);
 
 }  // namespace cli

@@ -1,5 +1,8 @@
 // efficientq — the command line, a host of the C ABI like any other.
+#include <unistd.h>
+
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <string>
 
@@ -14,6 +17,7 @@ const char* kUsage =
     "  inspect MODEL                       inputs, outputs, layers, quantizable layers\n"
     "  segment MODEL IMAGE... -o SEG       segment one case (one NIfTI per modality)\n"
     "  eval MODEL DATASET_DIR              Dice on an nnU-Net v2 raw dataset split\n"
+    "  quantize MODEL --calib IMAGE... -o OUT.onnx   quantize with EfficientQ (or a baseline)\n"
     "  phantom liver|brats -o DIR          write a synthetic phantom dataset\n"
     "\n"
     "  efficientq COMMAND --help           options of a command\n"
@@ -22,6 +26,13 @@ const char* kUsage =
 }  // namespace
 
 int main(int argc, char** argv) {
+  // OpenMP workers spin between parallel regions by default; the quantizer alternates short
+  // parallel and serial phases, where spinning threads only steal the serial thread's core.
+  // The policy is read when libgomp loads, so set it and re-execute once.
+  if (!std::getenv("OMP_WAIT_POLICY") && !std::getenv("EFQ_NO_REEXEC")) {
+    setenv("OMP_WAIT_POLICY", "PASSIVE", 1);
+    execv("/proc/self/exe", argv);  // on failure, just continue with the default policy
+  }
   if (argc < 2 || !std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h")) {
     std::fputs(kUsage, argc < 2 ? stderr : stdout);
     return argc < 2 ? 2 : 0;
@@ -37,6 +48,7 @@ int main(int argc, char** argv) {
     if (cmd == "segment") return cli::cmd_segment(argc - 2, argv + 2);
     if (cmd == "eval") return cli::cmd_eval(argc - 2, argv + 2);
     if (cmd == "phantom") return cli::cmd_phantom(argc - 2, argv + 2);
+    if (cmd == "quantize") return cli::cmd_quantize(argc - 2, argv + 2);
     throw cli::Failure("unknown command '" + cmd + "' (see efficientq --help)", 2);
   } catch (const cli::Failure& f) {
     std::fprintf(stderr, "efficientq %s: error: %s\n", cmd.c_str(), f.what());

@@ -30,8 +30,12 @@ def main():
     ap.add_argument("--roi", default="64,64,64")
     ap.add_argument("--overlap", type=float, default=0.25)
     ap.add_argument("--blend", default="gaussian", choices=["gaussian", "constant"])
-    ap.add_argument("--normalization", default="zscore-nonzero",
-                    help="one for all modalities, or comma-separated per modality ('ct:LO,HI' needs per-modality ';')")
+    ap.add_argument("--normalization", default="",
+                    help="one for all modalities, or one per modality joined by ';' "
+                         "(default: config.json's, else zscore-nonzero)")
+    ap.add_argument("--regions-class-order", default="",
+                    help="sigmoid: comma-separated label per region (default: config.json's, "
+                         "else the largest label of each region)")
     ap.add_argument("--opset", type=int, default=13)
     a = ap.parse_args()
     torch.set_num_threads(2)
@@ -41,7 +45,8 @@ def main():
     model.load_state_dict(torch.load(os.path.join(a.run, "model.pt"), map_location="cpu"))
     model.eval()
     roi = [int(v) for v in a.roi.split(",")]
-    norms = a.normalization.split(";")
+    norms = (a.normalization.split(";") if a.normalization
+             else cfg.get("normalization", ["zscore-nonzero"]))
     if len(norms) == 1:
         norms = norms * len(cfg["modalities"])
     meta = {
@@ -59,7 +64,11 @@ def main():
         meta["classes"] = cfg["classes"]
     else:
         meta["regions"] = cfg["regions"]
-        meta["regions_class_order"] = [max(r["labels"]) for r in cfg["regions"]]
+        if a.regions_class_order:
+            meta["regions_class_order"] = [int(v) for v in a.regions_class_order.split(",")]
+        else:
+            meta["regions_class_order"] = cfg.get("regions_class_order",
+                                                  [max(r["labels"]) for r in cfg["regions"]])
         meta["threshold"] = 0.5
     x = torch.zeros(1, cfg["in_ch"], *roi)
     axes = {0: "N", 2: "D", 3: "H", 4: "W"}

@@ -6,14 +6,19 @@
 
 * Reads imagesTr/<case>_<XXXX>.nii.gz (one per channel) + labelsTr/<case>.nii.gz with nibabel; arrays
   kept in stored voxel order (i, j, k) = network (D, H, W) ("axes": "ijk").
-* Normalisation: z-score over nonzero voxels per channel, zeros stay 0 ("zscore-nonzero").
+* Normalisation (--normalization, the engine's semantics, docs/model-metadata.md): default z-score
+  over nonzero voxels per channel, zeros stay 0 ("zscore-nonzero"); also "zscore", "ct:LO,HI" and
+  "none"; one spec for all channels or one per channel joined by ';'. Stored in config.json, where
+  export.py picks it up.
 * Patches: foreground-balanced (p_fg: centre on a voxel of a uniformly drawn foreground class present
-  in the case, else a random voxel); zero padding when the volume is smaller than the patch.
+  in the case, else a random voxel), or with --class-p "2:0.5,1:0.25" centred on a voxel of label 2
+  with p=0.5, of label 1 with p=0.25, else a random voxel (BalanceCrop-like; a class missing from the
+  case falls back to a random voxel); zero padding when the volume is smaller than the patch.
 * Augmentation: random flips on the axes given by --flip-axes (default: all three, as the paper;
   for atlas-like region labels pass only the left-right axis), random intensity scale/shift of the
-  normalised nonzero voxels, Gaussian noise.
+  normalised nonzero voxels (--int-scale, --int-shift), Gaussian noise (--noise-p, --noise-max).
 * Loss: softmax -> CE + soft Dice over foreground classes; sigmoid (regions) -> BCE + per-channel soft
-  Dice. Adam, poly LR (1 - progress)^0.9 with linear warm-up, gradient value clipping at 1.
+  Dice; sigmoid regions default to the dataset.json regions (nnU-Net v2). Adam, poly LR (1 - progress)^0.9 with linear warm-up, gradient value clipping at 1.
   progress = max(it / iters, elapsed / time_budget), so a time budget ends the schedule cleanly.
 * Fixed seed; saves OUT/model.pt (state_dict) and OUT/config.json.
 """
@@ -42,7 +47,22 @@ def zscore_nonzero(x):
     return x
 
 
-def load_dataset(root):
+def normalize(x, spec):
+    """One channel, as the engine does it (src/io/preprocess.cpp), statistics in float64."""
+    if spec == "none":
+        return x
+    if spec in ("zscore", "zscore-nonzero"):
+        if spec == "zscore-nonzero":
+            return zscore_nonzero(x)
+        v = x.astype(np.float64)
+        return ((v - v.mean()) / max(v.std(), 1e-8)).astype(np.float32)
+    if spec.startswith("ct:"):
+        lo, hi = (float(v) for v in spec[3:].split(","))
+        return ((np.clip(x.astype(np.float64), lo, hi) - lo) / (hi - lo)).astype(np.float32)
+    raise ValueError(f"unsupported normalization {spec!r}")
+
+
+def load_dataset(root, norms=None):
     dj = json.load(open(os.path.join(root, "dataset.json")))
     nch = len(dj["channel_names"])
     cases = []
@@ -50,18 +70,31 @@ def load_dataset(root):
         cid = os.path.basename(lp)[: -len(dj["file_ending"])]
         chans = [np.asarray(nib.load(os.path.join(root, "imagesTr", f"{cid}_{c:04d}{dj['file_ending']}")).dataobj,
                             dtype=np.float32) for c in range(nch)]
-        img = np.stack([zscore_nonzero(c) for c in chans]).astype(np.float32)
+        if norms is None:
+            img = np.stack([zscore_nonzero(c) for c in chans]).astype(np.float32)
+        else:
+            img = np.stack([normalize(c, n) for c, n in zip(chans, norms)]).astype(np.float32)
         lab = np.asarray(nib.load(lp).dataobj).astype(np.int64)
         fg = {int(c): np.argwhere(lab == c) for c in np.unique(lab) if c > 0}
         cases.append((img, lab, fg))
     return dj, cases
 
 
-def sample(cases, patch, rng, p_fg, flip_axes, int_aug):
+def sample(cases, patch, rng, p_fg, flip_axes, int_aug, class_p=None, aug=(0.4, 0.4, 0.3, 0.2)):
     img, lab, fg = cases[rng.integers(len(cases))]
     shape = np.array(lab.shape)
     P = np.array(patch)
-    if fg and rng.random() < p_fg:
+    if class_p:
+        u, centre = rng.random(), None
+        for c, p in class_p:
+            if u < p:
+                if c in fg:
+                    centre = fg[c][rng.integers(len(fg[c]))]
+                break
+            u -= p
+        if centre is None:
+            centre = np.array([rng.integers(s) for s in shape])
+    elif fg and rng.random() < p_fg:
         c = list(fg)[rng.integers(len(fg))]
         centre = fg[c][rng.integers(len(fg[c]))]
     else:
@@ -80,9 +113,10 @@ def sample(cases, patch, rng, p_fg, flip_axes, int_aug):
             y = np.flip(y, ax)
     if int_aug:
         nz = x != 0
-        x = np.where(nz, x * rng.uniform(0.6, 1.4) + rng.uniform(-0.4, 0.4), 0).astype(np.float32)
-        if rng.random() < 0.3:
-            x = x + nz * rng.normal(0, rng.uniform(0, 0.2), x.shape).astype(np.float32)
+        scale, shift, noise_p, noise_max = aug
+        x = np.where(nz, x * rng.uniform(1 - scale, 1 + scale) + rng.uniform(-shift, shift), 0).astype(np.float32)
+        if rng.random() < noise_p:
+            x = x + nz * rng.normal(0, rng.uniform(0, noise_max), x.shape).astype(np.float32)
     return np.ascontiguousarray(x), np.ascontiguousarray(y)
 
 
@@ -111,7 +145,10 @@ def main():
     ap.add_argument("--widths", default="16,32,64,32,16")
     ap.add_argument("--init-stride", default="1,1,1")
     ap.add_argument("--activation", default="softmax", choices=["softmax", "sigmoid"])
-    ap.add_argument("--regions", default="", help="sigmoid: JSON list of {name, labels}")
+    ap.add_argument("--regions", default="",
+                    help="sigmoid: JSON list of {name, labels}; default: the regions of dataset.json")
+    ap.add_argument("--normalization", default="",
+                    help="per channel, ';'-joined (or one for all): zscore-nonzero (default), zscore, ct:LO,HI, none")
     ap.add_argument("--patch", default="48,48,48")
     ap.add_argument("--batch", type=int, default=2)
     ap.add_argument("--iters", type=int, default=3000)
@@ -119,8 +156,13 @@ def main():
     ap.add_argument("--lr", type=float, default=2e-3)
     ap.add_argument("--warmup", type=int, default=50)
     ap.add_argument("--p-fg", type=float, default=0.67)
+    ap.add_argument("--class-p", default="", help='e.g. "2:0.5,1:0.25" (replaces --p-fg)')
     ap.add_argument("--flip-axes", default="0,1,2")
     ap.add_argument("--no-int-aug", action="store_true")
+    ap.add_argument("--int-scale", type=float, default=0.4, help="intensity scale U(1-s, 1+s)")
+    ap.add_argument("--int-shift", type=float, default=0.4, help="intensity shift U(-s, s)")
+    ap.add_argument("--noise-p", type=float, default=0.3)
+    ap.add_argument("--noise-max", type=float, default=0.2, help="noise sigma U(0, m)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--threads", type=int, default=2)
     a = ap.parse_args()
@@ -129,9 +171,22 @@ def main():
     torch.manual_seed(a.seed)
     rng = np.random.default_rng(a.seed)
     os.makedirs(a.out, exist_ok=True)
-    dj, cases = load_dataset(a.data)
+    dj0 = json.load(open(os.path.join(a.data, "dataset.json")))
+    nch = len(dj0["channel_names"])
+    norms = a.normalization.split(";") if a.normalization else ["zscore-nonzero"]
+    if len(norms) == 1:
+        norms = norms * nch
+    assert len(norms) == nch, "one normalization per channel"
+    dj, cases = load_dataset(a.data, norms)
     regions = json.loads(a.regions) if a.regions else []
+    regions_class_order = None
+    if a.activation == "sigmoid" and not regions:
+        regions = [{"name": k, "labels": v if isinstance(v, list) else [v]}
+                   for k, v in dj["labels"].items() if k != "background"]
+        regions_class_order = dj.get("regions_class_order")
     n_out = len(regions) if a.activation == "sigmoid" else len(dj["labels"])
+    class_p = [(int(c), float(p)) for c, p in (kv.split(":") for kv in a.class_p.split(",") if kv)]
+    aug = (a.int_scale, a.int_shift, a.noise_p, a.noise_max)
     widths = [int(v) for v in a.widths.split(",")]
     init_stride = [int(v) for v in a.init_stride.split(",")]
     patch = [int(v) for v in a.patch.split(",")]
@@ -139,8 +194,12 @@ def main():
     model = UResQ(in_ch=len(dj["channel_names"]), n_classes=n_out, widths=widths, init_stride=init_stride)
     cfg = dict(in_ch=len(dj["channel_names"]), n_classes=n_out, widths=widths, init_stride=init_stride,
                activation=a.activation, regions=regions, patch=patch, args=vars(a),
-               classes=sorted(dj["labels"], key=lambda k: dj["labels"][k]),
+               normalization=norms,
+               classes=(sorted(dj["labels"], key=lambda k: dj["labels"][k]) if a.activation == "softmax"
+                        else None),
                modalities=[dj["channel_names"][k] for k in sorted(dj["channel_names"], key=int)])
+    if regions_class_order:
+        cfg["regions_class_order"] = regions_class_order
     print(f"cases {len(cases)}, params {sum(p.numel() for p in model.parameters())}", flush=True)
     opt = torch.optim.Adam(model.parameters(), lr=a.lr, weight_decay=0)
     t0 = time.time()
@@ -155,7 +214,7 @@ def main():
         lr = a.lr * (1 - progress) ** 0.9 * min(1.0, (it + 1) / a.warmup)
         for g in opt.param_groups:
             g["lr"] = lr
-        xs, ys = zip(*[sample(cases, patch, rng, a.p_fg, flip_axes, not a.no_int_aug) for _ in range(a.batch)])
+        xs, ys = zip(*[sample(cases, patch, rng, a.p_fg, flip_axes, not a.no_int_aug, class_p, aug) for _ in range(a.batch)])
         x = torch.from_numpy(np.stack(xs))
         y = torch.from_numpy(np.stack(ys))
         logits = model(x)

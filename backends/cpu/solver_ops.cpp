@@ -1,0 +1,129 @@
+// Dense operations of the layer solver on the CPU: streamed Gram accumulation from im2col tiles
+// (oneDNN sgemm per tile, double accumulation across tiles) and Cholesky (Eigen LLT, double).
+#include <oneapi/dnnl/dnnl.h>
+
+#include <Eigen/Cholesky>
+#include <Eigen/Core>
+#include <algorithm>
+
+#include "backends/cpu/cpu_backend.hpp"
+#include "core/error.hpp"
+
+namespace efq {
+
+namespace {
+
+constexpr int64_t kTile = 2048;  // output positions per im2col tile
+
+struct Geometry {
+  int64_t n, c1, in[3], out[3], k[3], s[3], d[3], pb[3];
+};
+
+Geometry geometry(const WindowParams& p, const Tensor& x, const Tensor& y) {
+  Geometry g{};
+  const size_t sr = p.kernel.size();
+  g.n = x.shape[0];
+  g.c1 = x.shape[1];
+  for (int a = 0; a < 3; ++a) {  // pad missing leading spatial dims with size 1
+    const int off = 3 - static_cast<int>(sr);
+    const bool present = a >= off;
+    g.in[a] = present ? x.shape[2 + a - off] : 1;
+    g.out[a] = present ? y.shape[2 + a - off] : 1;
+    g.k[a] = present ? p.kernel[a - off] : 1;
+    g.s[a] = present ? p.stride[a - off] : 1;
+    g.d[a] = present ? p.dilation[a - off] : 1;
+    g.pb[a] = present ? p.pad_begin[a - off] : 0;
+  }
+  return g;
+}
+
+class EigenSpd final : public SpdFactor {
+ public:
+  EigenSpd(const std::vector<double>& a, int64_t n) : llt_(n) {
+    Eigen::Map<const Eigen::MatrixXd> m(a.data(), n, n);  // symmetric: layout irrelevant
+    llt_.compute(m);
+    if (llt_.info() != Eigen::Success)
+      fail(ErrorCode::kNumerical, "the layer's normal matrix is not positive definite");
+  }
+  void solve(double* r, int64_t nrhs) const override {
+    Eigen::Map<Eigen::MatrixXd> rhs(r, llt_.rows(), nrhs);
+    llt_.solveInPlace(rhs);
+  }
+
+ private:
+  Eigen::LLT<Eigen::MatrixXd> llt_;
+};
+
+}  // namespace
+
+void CpuBackend::gram_accumulate(const WindowParams& p, const Tensor& x, const Tensor& y,
+                                 const float* h, GramStats& st) {
+  if (p.group != 1) fail(ErrorCode::kUnsupported, "Gram statistics of a grouped convolution");
+  const Geometry g = geometry(p, x, y);
+  const int64_t c2 = y.shape[1];
+  const int64_t ksp = g.k[0] * g.k[1] * g.k[2];
+  const int64_t k1 = g.c1 * ksp + 1;
+  if (st.k1 != k1 || st.c2 != c2) st.reset(k1, c2);
+  const int64_t osp = g.out[0] * g.out[1] * g.out[2];
+  const int64_t positions = g.n * osp;
+  // Reused tile buffers: X (positions × k1, row-major), Xh (X scaled by h), Y (positions × c2).
+  std::vector<float> xt(static_cast<size_t>(kTile * k1)), xh(xt.size()),
+      yt(static_cast<size_t>(kTile * c2)), at(static_cast<size_t>(k1 * k1)),
+      bt(static_cast<size_t>(c2 * k1));
+  for (int64_t t0 = 0; t0 < positions; t0 += kTile) {
+    const int64_t pt = std::min(kTile, positions - t0);
+#pragma omp parallel for schedule(static)
+    for (int64_t j = 0; j < pt; ++j) {
+      const int64_t pos = t0 + j;
+      const int64_t n = pos / osp;
+      int64_t r = pos % osp;
+      const int64_t ow = r % g.out[2];
+      r /= g.out[2];
+      const int64_t oh = r % g.out[1];
+      const int64_t od = r / g.out[1];
+      float* row = xt.data() + j * k1;
+      const float* xn = x.data() + n * g.c1 * g.in[0] * g.in[1] * g.in[2];
+      int64_t col = 0;
+      for (int64_t c = 0; c < g.c1; ++c)
+        for (int64_t a = 0; a < g.k[0]; ++a) {
+          const int64_t zd = od * g.s[0] - g.pb[0] + a * g.d[0];
+          for (int64_t b = 0; b < g.k[1]; ++b) {
+            const int64_t zh = oh * g.s[1] - g.pb[1] + b * g.d[1];
+            for (int64_t e = 0; e < g.k[2]; ++e, ++col) {
+              const int64_t zw = ow * g.s[2] - g.pb[2] + e * g.d[2];
+              const bool in = zd >= 0 && zd < g.in[0] && zh >= 0 && zh < g.in[1] && zw >= 0 &&
+                              zw < g.in[2];
+              row[col] = in ? xn[((c * g.in[0] + zd) * g.in[1] + zh) * g.in[2] + zw] : 0.f;
+            }
+          }
+        }
+      row[k1 - 1] = 1.f;
+      const float w = h ? h[pos] : 1.f;
+      float* rh = xh.data() + j * k1;
+      for (int64_t q = 0; q < k1; ++q) rh[q] = row[q] * w;
+      for (int64_t o = 0; o < c2; ++o) yt[j * c2 + o] = y.data()[(n * c2 + o) * osp + (pos % osp)];
+    }
+    // A_tile = Xhᵀ X (k1×k1), B_tile = Yᵀ Xh (c2×k1); row-major sgemm.
+    dnnl_sgemm('T', 'N', k1, k1, pt, 1.f, xh.data(), k1, xt.data(), k1, 0.f, at.data(), k1);
+    dnnl_sgemm('T', 'N', c2, k1, pt, 1.f, yt.data(), c2, xh.data(), k1, 0.f, bt.data(), k1);
+    for (size_t q = 0; q < at.size(); ++q) st.A[q] += at[q];
+    for (size_t q = 0; q < bt.size(); ++q) st.B[q] += bt[q];
+    double yy = 0, hs = 0;
+    for (int64_t j = 0; j < pt; ++j) {
+      const double w = h ? h[t0 + j] : 1.0;
+      hs += w;
+      for (int64_t o = 0; o < c2; ++o) yy += w * double(yt[j * c2 + o]) * yt[j * c2 + o];
+    }
+    st.yy += yy;
+    st.hsum += hs;
+  }
+  st.count += positions;
+}
+
+std::unique_ptr<SpdFactor> CpuBackend::factorize_spd(const std::vector<double>& a, int64_t n) {
+  if (static_cast<int64_t>(a.size()) != n * n)
+    fail(ErrorCode::kInternal, "factorize_spd: matrix size mismatch");
+  return std::make_unique<EigenSpd>(a, n);
+}
+
+}  // namespace efq

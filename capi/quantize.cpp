@@ -1,0 +1,92 @@
+// efq_quantize and efq_model_save_onnx.
+#include "capi/guard.hpp"
+#include "capi/handles.hpp"
+#include "core/sha256.hpp"
+#include "infer/segment.hpp"
+#include "onnx/export.hpp"
+#include "quant/driver.hpp"
+#include "quant/report.hpp"
+
+using efq::capi::guarded;
+using efq::capi::require;
+
+extern "C" {
+
+efq_status efq_quantize(efq_context* ctx, const efq_model* model,
+                        const efq_volume* const* calibration, size_t count,
+                        const efq_config* config, efq_model** out, efq_report** report_out) {
+  return guarded([&] {
+    require(model, "model");
+    require(calibration, "calibration");
+    require(out, "quantized_out");
+    *out = nullptr;
+    if (report_out) *report_out = nullptr;
+    if (count == 0) efq::fail(efq::ErrorCode::kInvalidArgument, "no calibration volume given");
+    const efq::quant::QuantOptions opt = efq::capi::quant_options(config);
+    const efq::Conventions conv = efq::capi::effective_conventions(*model, config);
+    auto be = efq::create_backend(efq::capi::config_device(config),
+                                  efq::capi::config_threads(config));
+    // Calibration batch: each case preprocessed like inference, centre-cropped, stacked on N.
+    std::vector<efq::Tensor> crops;
+    std::vector<int64_t> crop = opt.calib_crop;
+    for (size_t i = 0; i < count; ++i) {
+      require(calibration[i], "calibration[i]");
+      efq::check_modalities(model->graph, calibration[i]->modalities, conv);
+      efq::Tensor x = efq::prepare_input(calibration[i]->modalities, conv, nullptr, nullptr);
+      if (crop.empty())
+        crop = efq::quant::default_calibration_crop({x.shape[2], x.shape[3], x.shape[4]});
+      crops.push_back(efq::quant::center_crop(x, crop));
+    }
+    efq::Tensor calib = efq::Tensor::zeros({static_cast<int64_t>(count), crops[0].shape[1], crop[0],
+                                            crop[1], crop[2]});
+    const int64_t per = crops[0].numel();
+    for (size_t i = 0; i < count; ++i)
+      std::copy(crops[i].f.begin(), crops[i].f.end(), calib.f.begin() + static_cast<int64_t>(i) * per);
+    crops.clear();
+    efq::Tensor body;
+    if (opt.body_mask) {
+      body = efq::Tensor::zeros({calib.shape[0], 1, crop[0], crop[1], crop[2]});
+      const int64_t vox = crop[0] * crop[1] * crop[2];
+      for (int64_t n = 0; n < calib.shape[0]; ++n)
+        for (int64_t v = 0; v < vox; ++v)
+          body.f[n * vox + v] = calib.f[n * calib.shape[1] * vox + v] != 0.f ? 1.f : 0.f;
+    }
+    auto q = std::make_unique<efq_model>(*model);
+    auto progress = [ctx](int layer, int layers, const std::string& name, int it, double loss) {
+      if (!ctx) return true;
+      if (it < 0) ctx->log(EFQ_LOG_DEBUG, "layer " + std::to_string(layer + 1) + "/" + std::to_string(layers) + ": " + name);
+      (void)loss;
+      return ctx->progress("quantize", layer, layers, name);
+    };
+    efq::quant::QuantResult res = efq::quant::quantize_graph(
+        q->graph, *be, calib, opt.body_mask ? &body : nullptr, conv, opt, progress);
+    if (ctx) ctx->progress("quantize", static_cast<int64_t>(res.layers.size()),
+                           static_cast<int64_t>(res.layers.size()), "");
+    if (report_out) {
+      efq::quant::ReportInputs in;
+      in.model_path = model->path;
+      in.model_sha256 = model->path.empty() ? "" : efq::sha256_file(model->path);
+      for (size_t i = 0; i < count; ++i)
+        for (const auto& p : calibration[i]->paths) {
+          in.calibration_paths.push_back(p);
+          in.calibration_sha256.push_back(efq::sha256_file(p));
+        }
+      in.threads = efq::capi::config_threads(config);
+      auto r = std::make_unique<efq_report>();
+      r->json = efq::quant::report_json(res, opt, in);
+      *report_out = r.release();
+    }
+    q->path.clear();
+    *out = q.release();
+  });
+}
+
+efq_status efq_model_save_onnx(const efq_model* model, const char* path) {
+  return guarded([&] {
+    require(model, "model");
+    require(path, "path");
+    efq::export_onnx_file(model->graph, path);
+  });
+}
+
+}  // extern "C"

@@ -1,0 +1,356 @@
+#include "quant/driver.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <map>
+#include <set>
+
+#include "core/error.hpp"
+#include "infer/executor.hpp"
+#include "quant/attention.hpp"
+#include "quant/solver.hpp"
+
+namespace efq::quant {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+double since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+
+int producer_of(const Graph& g, int value) {
+  for (size_t k = 0; k < g.nodes.size(); ++k)
+    for (int o : g.nodes[k].outputs)
+      if (o == value) return static_cast<int>(k);
+  return -1;
+}
+
+struct LayerPlan {
+  int node = -1;
+  bool skip = false;
+  int wbits = 0, abits = 0;
+  bool act_signed = false;
+};
+
+double unbiased_std(const Tensor& t) {
+  double m = 0;
+  for (float v : t.f) m += v;
+  m /= std::max<size_t>(t.f.size(), 1);
+  double s = 0;
+  for (float v : t.f) s += (v - m) * (v - m);
+  return std::sqrt(s / std::max<double>(static_cast<double>(t.f.size()) - 1, 1));
+}
+
+}  // namespace
+
+bool is_nonnegative(const Graph& g, int value) {
+  if (value < 0) return false;
+  const Value& v = g.values[value];
+  if (v.constant) {
+    for (float x : v.data.f)
+      if (x < 0) return false;
+    return true;
+  }
+  const int p = producer_of(g, value);
+  if (p < 0) return false;  // a graph input: images can be negative after normalization
+  const Node& n = g.nodes[p];
+  static const std::set<std::string> kNonneg = {"Relu", "Sigmoid", "Softmax", "Abs", "Exp"};
+  static const std::set<std::string> kPreserve = {"MaxPool", "AveragePool", "GlobalAveragePool",
+                                                  "Resize", "Upsample", "Identity", "Dropout",
+                                                  "Reshape", "Transpose", "Flatten", "Squeeze",
+                                                  "Unsqueeze"};
+  if (kNonneg.count(n.op)) return true;
+  if (n.op == "Clip") {
+    if (n.inputs.size() > 1 && n.inputs[1] >= 0 && g.values[n.inputs[1]].constant)
+      return g.values[n.inputs[1]].data.f.at(0) >= 0;
+    return n.attr_float("min", -1.f) >= 0;
+  }
+  if (n.op == "EfqFakeQuant") return n.attr_int("qmin", -1) >= 0 && n.attr_int("zero_point", 0) == 0;
+  if (kPreserve.count(n.op)) return is_nonnegative(g, n.inputs.at(0));
+  if (n.op == "Concat" || n.op == "Add" || n.op == "Max") {
+    for (int in : n.inputs)
+      if (!is_nonnegative(g, in)) return false;
+    return true;
+  }
+  return false;
+}
+
+std::vector<int64_t> default_calibration_crop(const Shape& s) {
+  std::vector<int64_t> c;
+  for (int64_t d : s) {
+    int64_t v = std::min<int64_t>(d, 192) / 64 * 64;  // METHOD §1.4
+    if (v == 0) v = d >= 16 ? d / 16 * 16 : d;        // small volumes: keep pooling-friendly
+    c.push_back(v);
+  }
+  return c;
+}
+
+Tensor center_crop(const Tensor& x, const std::vector<int64_t>& crop) {
+  const int64_t n = x.shape[0], c = x.shape[1];
+  Tensor y = Tensor::zeros({n, c, crop[0], crop[1], crop[2]});
+  int64_t off[3];
+  for (int d = 0; d < 3; ++d) off[d] = (x.shape[2 + d] - crop[d]) / 2;  // negative: pad
+  for (int64_t bc = 0; bc < n * c; ++bc)
+    for (int64_t a = 0; a < crop[0]; ++a)
+      for (int64_t b = 0; b < crop[1]; ++b)
+        for (int64_t e = 0; e < crop[2]; ++e) {
+          const int64_t za = a + off[0], zb = b + off[1], ze = e + off[2];
+          if (za < 0 || zb < 0 || ze < 0 || za >= x.shape[2] || zb >= x.shape[3] || ze >= x.shape[4])
+            continue;
+          y.f[((bc * crop[0] + a) * crop[1] + b) * crop[2] + e] =
+              x.f[((bc * x.shape[2] + za) * x.shape[3] + zb) * x.shape[4] + ze];
+        }
+  return y;
+}
+
+QuantResult quantize_graph(Graph& g, Backend& be, const Tensor& calib, const Tensor* body,
+                           const Conventions& conv, const QuantOptions& opt,
+                           const QuantProgress& progress) {
+  const auto t_start = Clock::now();
+  QuantResult res;
+  res.calibration_shape = calib.shape;
+  const std::vector<int> qnodes = quantizable_nodes(g);
+  if (qnodes.empty()) fail(ErrorCode::kUnsupported, "the model has no quantizable layer");
+  for (const auto& kv : opt.overrides) {
+    bool found = false;
+    for (int k : qnodes) found |= g.nodes[k].name == kv.first;
+    if (!found) fail(ErrorCode::kInvalidArgument, "--layer: no quantizable layer named '" + kv.first + "'");
+  }
+
+  // Plan: bits per layer (first/last W8 with FP input; overrides win).
+  std::vector<LayerPlan> plan;
+  for (size_t i = 0; i < qnodes.size(); ++i) {
+    LayerPlan p;
+    p.node = qnodes[i];
+    const bool edge = opt.first_last_8bit && (i == 0 || i + 1 == qnodes.size());
+    p.wbits = edge ? 8 : opt.wbits;
+    p.abits = edge ? 0 : opt.abits;
+    auto it = opt.overrides.find(g.nodes[p.node].name);
+    if (it != opt.overrides.end()) {
+      p.skip = it->second.skip;
+      if (it->second.wbits >= 0) p.wbits = it->second.wbits;
+      if (it->second.abits >= 0) p.abits = it->second.abits;
+    }
+    p.act_signed = !is_nonnegative(g, g.nodes[p.node].inputs[0]);
+    plan.push_back(p);
+  }
+
+  // 1. FP pass: the targets Y of every layer and the network output.
+  std::map<int, Tensor> targets;  // by output value id
+  std::set<int> wanted;
+  for (const auto& p : plan) wanted.insert(g.nodes[p.node].outputs[0]);
+  Tensor logits;
+  {
+    const auto t0 = Clock::now();
+    Executor ex(g, be);
+    ex.observer = [&](int node, const Tensor& out) {
+      const int v = g.nodes[node].outputs[0];
+      if (wanted.count(v)) targets[v] = out;
+    };
+    std::vector<Tensor> in{calib};
+    logits = std::move(ex.run(std::move(in)).at(0));
+    res.seconds_fp = since(t0);
+  }
+  AttentionOptions aopt;
+  aopt.faithful_pyramid = opt.faithful_pyramid;
+  aopt.body = body;
+  {
+    const Node& first = g.nodes[qnodes.front()];
+    auto st = first.attr_ints("strides", {1, 1, 1});
+    if (st.size() == 3) aopt.init_stride = st;
+  }
+  std::unique_ptr<Attention> att;
+  if (opt.attention && opt.method == Method::kEfficientQ) {
+    att = std::make_unique<Attention>(logits, conv.activation, aopt);
+    res.class_counts = att->class_counts();
+    res.class_weights = att->class_weights();
+  }
+
+  // 2. Insert activation fake-quant nodes before every layer that quantizes its input.
+  {
+    std::vector<Node> nodes;
+    for (size_t k = 0; k < g.nodes.size(); ++k) {
+      auto it = std::find_if(plan.begin(), plan.end(), [&](const LayerPlan& p) { return p.node == static_cast<int>(k); });
+      if (it != plan.end() && !it->skip && it->abits > 0) {
+        Quantizer aq = Quantizer::for_activations(opt.grid, it->abits, it->act_signed);
+        Node fq;
+        fq.op = "EfqFakeQuant";
+        fq.name = g.nodes[k].name + "/input_quant";
+        fq.inputs = {g.nodes[k].inputs[0]};
+        const int out = g.add_value(fq.name + ":0");
+        fq.outputs = {out};
+        Attribute a;
+        a.kind = Attribute::Kind::kInt;
+        a.i = 0;
+        fq.attrs["calibrated"] = a;
+        a.i = aq.qmin;
+        fq.attrs["qmin"] = a;
+        a.i = aq.qmax;
+        fq.attrs["qmax"] = a;
+        a.i = 0;
+        fq.attrs["zero_point"] = a;
+        a.i = it->abits;
+        fq.attrs["bits"] = a;
+        Attribute f;
+        f.kind = Attribute::Kind::kFloat;
+        f.f = 1.f;
+        fq.attrs["scale"] = f;
+        nodes.push_back(fq);
+        g.nodes[k].inputs[0] = out;
+      }
+      nodes.push_back(g.nodes[k]);
+    }
+    g.nodes = std::move(nodes);
+  }
+  // Node indices moved: re-locate the layers by name.
+  std::map<std::string, size_t> plan_by_name;
+  {
+    size_t i = 0;
+    for (size_t k = 0; k < g.nodes.size(); ++k)
+      if ((g.nodes[k].op == "Conv" || g.nodes[k].op == "ConvTranspose") && i < plan.size() &&
+          g.nodes[k].inputs.size() >= 2 && g.values[g.nodes[k].inputs[1]].constant) {
+        plan[i].node = static_cast<int>(k);
+        plan_by_name[g.nodes[k].name] = i;
+        ++i;
+      }
+  }
+
+  // 3. The quantizing pass.
+  res.layers.resize(plan.size());
+  const int nlayers = static_cast<int>(plan.size());
+  Executor ex(g, be);
+  ex.before = [&](int k, const std::vector<const Tensor*>& in) {
+    Node& n = g.nodes[k];
+    if (n.op == "EfqFakeQuant") {
+      const size_t li = plan_by_name.at(g.nodes[k + 1].name);
+      const LayerPlan& p = plan[li];
+      Quantizer aq = Quantizer::for_activations(opt.grid, p.abits, p.act_signed);
+      const Tensor& x = *in.at(0);
+      fit(aq, x.data(), 1, x.numel(), false, opt.method == Method::kRtn ? "minmax" : "als");
+      n.attrs["scale"].f = static_cast<float>(aq.scale[0]);
+      n.attrs["zero_point"].i = aq.zero_point[0];
+      n.attrs["calibrated"].i = 1;
+      res.layers[li].act_scale = aq.scale[0];
+      res.layers[li].act_zero_point = aq.zero_point[0];
+      return;
+    }
+    auto pit = plan_by_name.find(n.name);
+    if (pit == plan_by_name.end() || plan[pit->second].node != k) return;
+    const size_t li = pit->second;
+    const LayerPlan& p = plan[li];
+    LayerReport& rep = res.layers[li];
+    const auto t0 = Clock::now();
+    rep.name = n.name;
+    rep.op = n.op;
+    const Tensor& w = g.values[n.inputs[1]].data;
+    rep.weight_shape = w.shape;
+    rep.skipped = p.skip;
+    rep.wbits = p.skip ? 32 : p.wbits;
+    rep.abits = p.skip ? 0 : p.abits;
+    rep.act_signed = p.act_signed;
+    rep.grid = to_string(opt.grid);
+    if (progress && !progress(static_cast<int>(li), nlayers, n.name, -1, 0))
+      fail(ErrorCode::kCancelled, "quantization cancelled");
+    if (p.skip) {
+      rep.solver = "skipped (FP32)";
+      return;
+    }
+    const Tensor& x = *in.at(0);
+    const Tensor& y = targets.at(n.outputs[0]);
+    rep.output_shape = y.shape;
+    const int64_t c2 = n.op == "Conv" ? w.shape[0] : w.shape[1] * n.attr_int("group", 1);
+    std::vector<float> w0(w.f.begin(), w.f.end());
+    std::vector<float> b0(static_cast<size_t>(c2), 0.f);
+    if (n.inputs.size() >= 3 && n.inputs[2] >= 0) b0 = g.values[n.inputs[2]].data.f;
+    Quantizer wq = Quantizer::for_weights(opt.grid, p.wbits);
+    const bool per_channel = opt.per_channel;
+    LayerSolution sol;
+    const bool gram_ok = n.op == "Conv" && n.attr_int("group", 1) == 1 && x.rank() >= 3;
+    if (!gram_ok) {
+      // ConvTranspose / grouped convolutions: no layer-wise solver yet; MSE-optimal projection
+      // per output channel of the ONNX weight layout (axis 0).
+      Quantizer q = wq;
+      std::vector<float> v = w0;
+      std::vector<int64_t> codes(v.size());
+      const int64_t rows = w.shape[0];
+      fit(q, v.data(), rows, w.numel() / rows, per_channel,
+          opt.method == Method::kRtn ? "minmax" : "als");
+      project(q, v.data(), rows, w.numel() / rows, codes.data());
+      sol.weights = v;
+      sol.codes = codes;
+      sol.bias = b0;
+      sol.quantizer = q;
+      rep.solver = opt.method == Method::kRtn ? "rtn" : "mse";
+      rep.note = n.op == "ConvTranspose" ? "ConvTranspose: the layer-wise solver does not cover it yet; MSE projection"
+                                         : "grouped convolution: MSE projection";
+    } else {
+      const WindowParams wp = conv_window(g, n, x.shape);
+      std::vector<float> h;
+      if (att) h = att->weights_for(y.shape);
+      GramStats weighted, plain;
+      be.gram_accumulate(wp, x, y, h.empty() ? nullptr : h.data(), weighted);
+      const bool need_plain = !h.empty() && opt.select_unweighted;
+      if (need_plain) be.gram_accumulate(wp, x, y, nullptr, plain);
+      const GramStats& sel = need_plain ? plain : weighted;
+      if (opt.method == Method::kEfficientQ) {
+        AdmmOptions ao = opt.admm;
+        ao.per_channel = per_channel;
+        sol = solve_admm(be, weighted, sel, w0, b0, unbiased_std(y), wq, ao,
+                         [&](int it, double loss) {
+                           return !progress || progress(static_cast<int>(li), nlayers, n.name, it, loss);
+                         });
+        rep.solver = "admm";
+        if (opt.keep_best_of_baseline) {
+          LayerSolution base = solve_baseline(sel, w0, b0, wq, per_channel, "mse");
+          if (base.loss_after < sol.loss_after) {
+            const double before = sol.loss_before;
+            const int iters = sol.iterations;
+            sol = base;
+            sol.loss_before = before;
+            sol.iterations = iters;
+            rep.note = "ADMM did not beat the MSE projection; kept the projection";
+          }
+        }
+      } else {
+        sol = solve_baseline(sel, w0, b0, wq, per_channel, opt.method == Method::kRtn ? "rtn" : "mse");
+        rep.solver = to_string(opt.method);
+      }
+      rep.loss_before = sol.loss_before;
+      rep.loss_after = sol.loss_after;
+    }
+    rep.iterations = sol.iterations;
+    rep.best_iteration = sol.best_iteration;
+    rep.scales = sol.quantizer.scale;
+    // Write the layer: fresh constants (initializers may be shared), cached weights dropped.
+    const int wid = g.add_value(n.name + ".weight_quantized");
+    g.values[wid].constant = true;
+    g.values[wid].data = w;
+    g.values[wid].data.f = sol.weights;
+    const int bid = g.add_value(n.name + ".bias_quantized");
+    g.values[bid].constant = true;
+    g.values[bid].data = Tensor::zeros({c2});
+    g.values[bid].data.f = sol.bias;
+    n.inputs.resize(3, -1);
+    n.inputs[1] = wid;
+    n.inputs[2] = bid;
+    WeightQuant wqi;
+    wqi.bits = p.wbits;
+    wqi.grid = to_string(opt.grid);
+    wqi.axis = 0;
+    wqi.scale = sol.quantizer.scale;
+    wqi.zero_point = sol.quantizer.zero_point;
+    wqi.qmin = sol.quantizer.qmin;
+    wqi.qmax = sol.quantizer.qmax;
+    wqi.codes = sol.codes;
+    g.weight_quant[n.name] = std::move(wqi);
+    be.forget(&n);
+    targets.erase(n.outputs[0]);  // free the target
+    rep.seconds = since(t0);
+  };
+  std::vector<Tensor> in{calib};
+  ex.run(std::move(in));
+  res.seconds_total = since(t_start);
+  return res;
+}
+
+}  // namespace efq::quant

@@ -1,0 +1,61 @@
+// The layer-wise driver (METHOD.md §1.2): one FP pass recording each quantizable layer's output
+// (the targets) and the attention, then one pass through the network being quantized in which
+// every layer, when reached, takes its input from the partially-quantized network, fits its
+// activation grid, solves for its weights, and runs quantized for everything downstream.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "backends/backend.hpp"
+#include "graph/graph.hpp"
+#include "infer/conventions.hpp"
+#include "quant/options.hpp"
+
+namespace efq::quant {
+
+struct LayerReport {
+  std::string name, op;
+  Shape weight_shape, output_shape;
+  bool skipped = false;
+  int wbits = 0, abits = 0;  // abits 0 = FP input
+  bool act_signed = false;
+  std::string grid, solver, note;
+  std::vector<double> scales;
+  double act_scale = 0;
+  int64_t act_zero_point = 0;
+  double loss_before = -1, loss_after = -1;  // mean squared output error vs the FP output
+  int iterations = 0, best_iteration = -1;
+  double seconds = 0;
+};
+
+struct QuantResult {
+  std::vector<LayerReport> layers;
+  std::vector<int64_t> class_counts;
+  std::vector<double> class_weights;
+  Shape calibration_shape;
+  double seconds_fp = 0, seconds_total = 0;
+};
+
+/// Progress of the quantizer: layer i of n (0-based), ADMM iteration (−1 between layers),
+/// loss. Returning false cancels (kCancelled) and leaves `g` unusable: pass a copy.
+using QuantProgress = std::function<bool(int layer, int layers, const std::string& name,
+                                         int iteration, double loss)>;
+
+/// Quantizes `g` in place from the calibration batch `calib` [N, C, D, H, W] (already
+/// preprocessed, cropped). `body` ([N,1,D,H,W], nonzero = body) may be null.
+QuantResult quantize_graph(Graph& g, Backend& be, const Tensor& calib, const Tensor* body,
+                           const Conventions& conventions, const QuantOptions& opt,
+                           const QuantProgress& progress);
+
+/// Whether the value can only hold non-negative numbers (decided from the producing ops).
+bool is_nonnegative(const Graph& g, int value);
+
+/// METHOD §1.4 default calibration crop for a volume of spatial size `s`.
+std::vector<int64_t> default_calibration_crop(const Shape& spatial);
+
+/// Center-crops (zero-pads where smaller) [N, C, D, H, W] to `crop`.
+Tensor center_crop(const Tensor& x, const std::vector<int64_t>& crop);
+
+}  // namespace efq::quant

@@ -1,0 +1,196 @@
+#include "quant/grid.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "core/error.hpp"
+
+namespace efq::quant {
+
+GridKind parse_grid(const std::string& s) {
+  if (s == "faithful") return GridKind::kFaithful;
+  if (s == "symmetric") return GridKind::kSymmetric;
+  if (s == "asymmetric") return GridKind::kAsymmetric;
+  fail(ErrorCode::kInvalidArgument, "grid '" + s + "' (expected symmetric|asymmetric|faithful)");
+}
+
+std::string to_string(GridKind g) {
+  return g == GridKind::kFaithful ? "faithful" : g == GridKind::kSymmetric ? "symmetric" : "asymmetric";
+}
+
+Quantizer Quantizer::for_weights(GridKind kind, int bits) {
+  if (bits < 2 || bits > 8) fail(ErrorCode::kInvalidArgument, "weight bits must be 2..8");
+  Quantizer q;
+  q.kind = kind;
+  q.bits = bits;
+  q.is_signed = true;
+  const int64_t L = int64_t{1} << bits;
+  if (kind == GridKind::kFaithful) {
+    q.qmin = -(L - 1);
+    q.qmax = L - 1;
+    q.qstep = 2;
+  } else if (kind == GridKind::kSymmetric) {
+    q.qmax = L / 2 - 1;
+    q.qmin = -q.qmax;
+  } else {
+    q.qmin = 0;
+    q.qmax = L - 1;
+  }
+  q.scale = {1.0};
+  q.zero_point = {0};
+  return q;
+}
+
+Quantizer Quantizer::for_activations(GridKind kind, int bits, bool is_signed) {
+  if (bits < 2 || bits > 8) fail(ErrorCode::kInvalidArgument, "activation bits must be 2..8");
+  Quantizer q;
+  q.kind = kind;
+  q.bits = bits;
+  q.is_signed = is_signed;
+  const int64_t L = int64_t{1} << bits;
+  if (!is_signed) {  // faithful and symmetric coincide: L levels on [0, α]
+    q.qmin = 0;
+    q.qmax = L - 1;
+    if (kind == GridKind::kAsymmetric) q.kind = GridKind::kSymmetric;
+  } else if (kind == GridKind::kSymmetric || kind == GridKind::kFaithful) {
+    // The reference has no signed activation grid (METHOD §7.5); signed inputs get the
+    // narrow-range symmetric grid, which keeps activation codes on a unit step.
+    q.kind = GridKind::kSymmetric;
+    q.qmax = L / 2 - 1;
+    q.qmin = -q.qmax;
+  } else {
+    q.qmin = 0;
+    q.qmax = L - 1;
+  }
+  q.scale = {1.0};
+  q.zero_point = {0};
+  return q;
+}
+
+int64_t Quantizer::code(double v, size_t ch) const {
+  double t = v / scale[ch] + static_cast<double>(zero_point[ch]);
+  if (qstep == 2) {  // odd integers: round (t+1)/2 then map back
+    double k = std::nearbyint((t - static_cast<double>(qmin)) / 2.0);
+    int64_t q = qmin + 2 * static_cast<int64_t>(k);
+    return std::min(std::max(q, qmin), qmax);
+  }
+  if (!(t == t)) return zero_point[ch];
+  double r = std::nearbyint(std::min(std::max(t, static_cast<double>(qmin)), static_cast<double>(qmax)));
+  return static_cast<int64_t>(r);
+}
+
+namespace {
+
+// Scale-free normalisation: the reference starts α = mean|v| with levels on [−1, 1]; in code
+// units that is scale = mean|v| / qmax.
+double initial_scale(const float* v, int64_t n, int64_t stride, const Quantizer& q) {
+  double s = 0;
+  for (int64_t k = 0; k < n; ++k) s += std::fabs(v[k * stride]);
+  s /= std::max<int64_t>(n, 1);
+  const double top = static_cast<double>(std::max(std::llabs(q.qmax), std::llabs(q.qmin)));
+  return s / top;
+}
+
+}  // namespace
+
+double fit_scale_als(const float* v, int64_t n, int64_t stride, const Quantizer& q0,
+                     int* iterations_out) {
+  Quantizer q = q0;
+  q.scale = {initial_scale(v, n, stride, q0)};
+  q.zero_point = {0};
+  if (!(q.scale[0] > 0) || !std::isfinite(q.scale[0])) {
+    if (iterations_out) *iterations_out = 0;
+    return 1.0;  // all-zero tensor (METHOD §10.8): any scale represents it
+  }
+  const int64_t levels = (q.qmax - q.qmin) / q.qstep + 1;
+  const int maxit = static_cast<int>(100 * levels);
+  // The reference's stopping rule is |Δα| ≤ 1e-5 on the [−1,1]-normalised scale α = s·qmax.
+  const double unit = static_cast<double>(std::max(std::llabs(q.qmax), std::llabs(q.qmin)));
+  double prev = -999;
+  int it = 0;
+  while (std::fabs(q.scale[0] * unit - prev * unit) > 1e-5 && it < maxit) {
+    double num = 0, den = 0;
+    for (int64_t k = 0; k < n; ++k) {
+      const double x = v[k * stride];
+      const double b = static_cast<double>(q.code(x, 0));
+      num += b * x;
+      den += b * b;
+    }
+    prev = q.scale[0];
+    if (den <= 0) break;
+    q.scale[0] = num / den;
+    if (!(q.scale[0] > 0)) {
+      q.scale[0] = prev;
+      break;
+    }
+    ++it;
+  }
+  if (iterations_out) *iterations_out = it;
+  return q.scale[0];
+}
+
+double fit_scale_minmax(const float* v, int64_t n, int64_t stride, const Quantizer& q) {
+  double m = 0;
+  for (int64_t k = 0; k < n; ++k) m = std::max(m, static_cast<double>(std::fabs(v[k * stride])));
+  const double top = static_cast<double>(q.is_signed ? q.qmax : q.qmax);
+  return m > 0 ? m / top : 1.0;
+}
+
+void fit_asymmetric(const float* v, int64_t n, int64_t stride, Quantizer& q, size_t ch, bool als) {
+  double lo = 0, hi = 0;  // the range always includes 0 so that 0 is exact
+  for (int64_t k = 0; k < n; ++k) {
+    lo = std::min(lo, static_cast<double>(v[k * stride]));
+    hi = std::max(hi, static_cast<double>(v[k * stride]));
+  }
+  double s = (hi - lo) / static_cast<double>(q.qmax - q.qmin);
+  if (!(s > 0)) s = 1.0;
+  int64_t z = static_cast<int64_t>(std::nearbyint(q.qmin - lo / s));
+  z = std::min(std::max(z, q.qmin), q.qmax);
+  q.scale[ch] = s;
+  q.zero_point[ch] = z;
+  if (!als) return;
+  for (int it = 0; it < 50; ++it) {  // ALS on the scale with the zero point fixed
+    double num = 0, den = 0;
+    for (int64_t k = 0; k < n; ++k) {
+      const double b = static_cast<double>(q.code(v[k * stride], ch) - z);
+      num += b * v[k * stride];
+      den += b * b;
+    }
+    if (den <= 0) break;
+    const double ns = num / den;
+    if (!(ns > 0) || std::fabs(ns - q.scale[ch]) <= 1e-9 * q.scale[ch]) break;
+    q.scale[ch] = ns;
+  }
+}
+
+void fit(Quantizer& q, const float* v, int64_t rows, int64_t cols, bool per_channel,
+         const std::string& method) {
+  const int64_t groups = per_channel ? rows : 1;
+  const int64_t n = per_channel ? cols : rows * cols;
+  q.scale.assign(static_cast<size_t>(groups), 1.0);
+  q.zero_point.assign(static_cast<size_t>(groups), 0);
+  for (int64_t g = 0; g < groups; ++g) {
+    const float* p = v + g * cols;
+    if (q.kind == GridKind::kAsymmetric && q.qmin == 0 && q.is_signed) {
+      fit_asymmetric(p, n, 1, q, static_cast<size_t>(g), method == "als");
+    } else if (method == "minmax") {
+      q.scale[g] = fit_scale_minmax(p, n, 1, q);
+    } else {
+      q.scale[g] = fit_scale_als(p, n, 1, q);
+    }
+  }
+}
+
+void project(const Quantizer& q, float* v, int64_t rows, int64_t cols, int64_t* codes) {
+  const bool per_channel = q.scale.size() > 1;
+  for (int64_t r = 0; r < rows; ++r) {
+    const size_t ch = per_channel ? static_cast<size_t>(r) : 0;
+    for (int64_t c = 0; c < cols; ++c) {
+      const int64_t code = q.code(v[r * cols + c], ch);
+      if (codes) codes[r * cols + c] = code;
+      v[r * cols + c] = static_cast<float>(q.value(code, ch));
+    }
+  }
+}
+
+}  // namespace efq::quant

@@ -1,0 +1,60 @@
+// Quantization grids and scale fitting (METHOD.md §2).
+//
+//  - kFaithful: the reference's grid — L = 2^bits levels spread evenly over [−α, α] for weights
+//    (no zero level for even L) and over [0, α] for activations. Stored as integer codes
+//    q ∈ {−(L−1), −(L−3), …, L−1} with step = α/(L−1) (weights) or q ∈ [0, L−1] (activations).
+//  - kSymmetric: narrow-range signed integers q ∈ [−(2^{b−1}−1), 2^{b−1}−1], value = s·q.
+//  - kAsymmetric: q ∈ [0, 2^b−1] with an integer zero point z, value = s·(q − z).
+// Every grid is "value = scale·(q − zero_point)" with q restricted to a set; faithful weights are
+// the odd integers in ±(L−1).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace efq::quant {
+
+enum class GridKind { kFaithful, kSymmetric, kAsymmetric };
+
+GridKind parse_grid(const std::string& s);
+std::string to_string(GridKind g);
+
+/// One quantizer: the integer code set and the fitted scale(s)/zero point(s).
+struct Quantizer {
+  GridKind kind = GridKind::kSymmetric;
+  int bits = 8;
+  bool is_signed = true;    // activations: whether negative values are representable
+  int64_t qmin = 0, qmax = 0, qstep = 1;  // codes qmin, qmin+qstep, …, qmax
+  std::vector<double> scale;              // one per channel (or one)
+  std::vector<int64_t> zero_point;        // same size as scale
+
+  /// Builds the code set for weights (signed) or activations.
+  static Quantizer for_weights(GridKind kind, int bits);
+  static Quantizer for_activations(GridKind kind, int bits, bool is_signed);
+
+  int64_t code(double v, size_t ch) const;          // nearest code (half to even), clamped
+  double value(int64_t q, size_t ch) const { return scale[ch] * static_cast<double>(q - zero_point[ch]); }
+};
+
+/// Alternating least squares fit of one scale (METHOD §2.2) for values v (zero point fixed 0
+/// for faithful/symmetric). Returns the scale; `iterations_out` the iteration count. Never
+/// throws: non-convergence keeps the last value; all-zero input gives scale 1.
+double fit_scale_als(const float* v, int64_t n, int64_t stride, const Quantizer& q,
+                     int* iterations_out = nullptr);
+
+/// Min-max scale (round-to-nearest baseline).
+double fit_scale_minmax(const float* v, int64_t n, int64_t stride, const Quantizer& q);
+
+/// Asymmetric grid: min-max range then integer zero point; with `als`, refine the scale by ALS.
+void fit_asymmetric(const float* v, int64_t n, int64_t stride, Quantizer& q, size_t ch, bool als);
+
+/// Fits the quantizer's scales to `v` (rows × cols row-major; per_channel = one scale per row).
+/// method: "als" (MSE-optimal) or "minmax".
+void fit(Quantizer& q, const float* v, int64_t rows, int64_t cols, bool per_channel,
+         const std::string& method);
+
+/// Projects v onto the grid in place (fake quant), writing the codes when `codes` is not null.
+void project(const Quantizer& q, float* v, int64_t rows, int64_t cols, int64_t* codes = nullptr);
+
+}  // namespace efq::quant

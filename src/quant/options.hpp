@@ -1,0 +1,47 @@
+// Everything the quantizer can be told (the C ABI maps enum-keyed parameters onto this).
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "quant/grid.hpp"
+#include "quant/solver.hpp"
+
+namespace efq::quant {
+
+enum class Method { kEfficientQ, kRtn, kMse };
+Method parse_method(const std::string& s);
+std::string to_string(Method m);
+
+struct LayerOverride {
+  bool skip = false;
+  int wbits = -1;  // -1 = not overridden
+  int abits = -1;  // -1 = not overridden, 0 = no activation quantization
+};
+
+struct QuantOptions {
+  Method method = Method::kEfficientQ;
+  GridKind grid = GridKind::kSymmetric;
+  bool per_channel = true;            // faithful grid forces per-tensor unless asked otherwise
+  int wbits = 4;
+  int abits = 8;                      // 0 = weights only
+  bool first_last_8bit = true;        // first and last quantized layer: W8, FP input
+  bool attention = true;
+  bool faithful_pyramid = false;      // METHOD §4.2 pyramid instead of per-layer pooling
+  bool body_mask = false;             // h = 1 where the first modality is 0
+  bool select_unweighted = false;     // faithful best-iterate choice (METHOD §10.4)
+  bool keep_best_of_baseline = true;  // never worse than the plain projection (our default)
+  AdmmOptions admm;
+  std::vector<int64_t> calib_crop;    // D,H,W; empty = METHOD §1.4 rule
+  std::map<std::string, LayerOverride> overrides;  // by node name
+
+  /// The reference's configuration (METHOD §11): faithful grid, per-tensor, unweighted best
+  /// iterate, pyramid attention, no baseline fallback.
+  static QuantOptions faithful();
+};
+
+/// Parses "NAME=w8,a8" / "NAME=skip" / "NAME=w4" / "NAME=a-none" into `out`.
+void parse_layer_override(const std::string& spec, std::map<std::string, LayerOverride>& out);
+
+}  // namespace efq::quant

@@ -1,0 +1,72 @@
+#include "quant/report.hpp"
+
+#include <omp.h>
+
+#include <nlohmann/json.hpp>
+
+namespace efq::quant {
+
+std::string report_json(const QuantResult& r, const QuantOptions& opt, const ReportInputs& in) {
+  nlohmann::ordered_json j;
+  j["library"] = {{"name", "libefficientq"}, {"version", EFQ_VERSION_STRING_BUILD}};
+  j["threads"] = in.threads > 0 ? in.threads : omp_get_max_threads();
+  nlohmann::ordered_json cfg;
+  cfg["method"] = to_string(opt.method);
+  cfg["grid"] = to_string(opt.grid);
+  cfg["per_channel"] = opt.per_channel;
+  cfg["wbits"] = opt.wbits;
+  cfg["abits"] = opt.abits;
+  cfg["first_last_8bit"] = opt.first_last_8bit;
+  cfg["attention"] = opt.attention;
+  cfg["attention_pyramid"] = opt.faithful_pyramid ? "faithful" : "per-layer";
+  cfg["body_mask"] = opt.body_mask;
+  cfg["best_iterate_loss"] = opt.select_unweighted ? "unweighted" : "weighted";
+  cfg["keep_best_of_baseline"] = opt.keep_best_of_baseline;
+  cfg["iterations"] = opt.admm.iterations;
+  cfg["rho"] = opt.admm.rho_mult;
+  cfg["rho_max"] = opt.admm.rho_max_mult;
+  cfg["eta"] = opt.admm.regularizer ? opt.admm.eta_mult : 0.0;
+  cfg["rho_double_every"] = opt.admm.rho_double_every;
+  cfg["calibration_shape"] = r.calibration_shape;
+  j["configuration"] = cfg;
+  j["inputs"] = {{"model", in.model_path}, {"model_sha256", in.model_sha256}};
+  for (size_t k = 0; k < in.calibration_paths.size(); ++k)
+    j["inputs"]["calibration"].push_back(
+        {{"path", in.calibration_paths[k]},
+         {"sha256", k < in.calibration_sha256.size() ? in.calibration_sha256[k] : ""}});
+  if (!r.class_counts.empty()) {
+    j["attention"] = {{"class_voxel_counts", r.class_counts}, {"class_weights", r.class_weights}};
+  }
+  j["layers"] = nlohmann::ordered_json::array();
+  int quantized = 0;
+  for (const auto& l : r.layers) {
+    nlohmann::ordered_json lj;
+    lj["name"] = l.name;
+    lj["op"] = l.op;
+    lj["weight_shape"] = l.weight_shape;
+    lj["output_shape"] = l.output_shape;
+    lj["skipped"] = l.skipped;
+    lj["wbits"] = l.wbits;
+    lj["abits"] = l.abits == 0 ? nlohmann::ordered_json("fp32") : nlohmann::ordered_json(l.abits);
+    lj["activation_signed"] = l.act_signed;
+    lj["grid"] = l.grid;
+    lj["solver"] = l.solver;
+    lj["weight_scales"] = l.scales;
+    if (l.abits > 0) lj["activation_scale"] = l.act_scale;
+    if (l.loss_before >= 0) {
+      lj["mse_before"] = l.loss_before;
+      lj["mse_after"] = l.loss_after;
+    }
+    lj["iterations"] = l.iterations;
+    lj["best_iteration"] = l.best_iteration;
+    lj["seconds"] = l.seconds;
+    if (!l.note.empty()) lj["note"] = l.note;
+    quantized += l.skipped ? 0 : 1;
+    j["layers"].push_back(lj);
+  }
+  j["totals"] = {{"layers", r.layers.size()}, {"quantized_layers", quantized},
+                 {"seconds_fp_pass", r.seconds_fp}, {"seconds", r.seconds_total}};
+  return j.dump(2);
+}
+
+}  // namespace efq::quant

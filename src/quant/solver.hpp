@@ -1,0 +1,63 @@
+// The EfficientQ layer solver (METHOD.md §3, §5): ADMM on the layer-wise reconstruction problem
+//   min_Θ Σ_j h_j ||Θ x̃_j − y_j||² + (η/2)||Θ − Θ0||² + (ρ/2)||W − V||²,  W ∈ grid
+// with a closed-form W-step (Cholesky factored once per ρ value), the grid projection as Z-step,
+// the scaled dual update, the ρ schedule, and best-iterate tracking by a loss computed from the
+// Gram statistics (no convolution per iteration).
+#pragma once
+
+#include <functional>
+#include <vector>
+
+#include "backends/backend.hpp"
+#include "quant/grid.hpp"
+
+namespace efq::quant {
+
+struct AdmmOptions {
+  int iterations = 200;
+  double rho_mult = 10, rho_max_mult = 1000, eta_mult = 1;
+  int rho_double_every = 50;
+  bool regularizer = true;  // η term (off = ablation "without regularizer")
+  bool per_channel = true;
+};
+
+struct LayerSolution {
+  std::vector<float> weights;   // dequantized (fake-quant) weights, c2 × K row-major
+  std::vector<float> bias;      // c2
+  std::vector<int64_t> codes;   // c2 × K
+  Quantizer quantizer;          // fitted scale(s) of the chosen iterate
+  double loss_before = 0;       // grid projection of the FP weights (no ADMM), FP bias
+  double loss_after = 0;        // chosen iterate
+  int best_iteration = -1;
+  int iterations = 0;
+  double scale_factor = 0;      // s of METHOD §3.3
+};
+
+/// ρ used at each iteration (METHOD §5: doubled after iterations 0, 50, 100, … up to ρ_max),
+/// in units of the layer's scale factor s.
+std::vector<double> rho_schedule(const AdmmOptions& opt);
+
+/// Mean loss of Θ = [W | b] (c2 × k1, row-major) from Gram statistics:
+/// Σ_j h_j ||Θ x̃_j − y_j||² / (count·c2).
+double gram_loss(const GramStats& g, const std::vector<double>& theta);
+
+/// Θ rows = [W_o | b_o] in double.
+std::vector<double> make_theta(const std::vector<float>& w, const std::vector<float>& b,
+                               int64_t c2, int64_t k);
+
+/// Runs ADMM. `solve_stats` (attention-weighted) defines the objective; `select_stats` the loss
+/// used to pick the best iterate (the same object for the default; the unweighted statistics in
+/// faithful mode). `y_std` is the unbiased std of the layer's FP output. `on_iter(i, loss)`
+/// returning false cancels (throws kCancelled).
+LayerSolution solve_admm(Backend& be, const GramStats& solve_stats, const GramStats& select_stats,
+                         const std::vector<float>& w0, const std::vector<float>& b0, double y_std,
+                         Quantizer q, const AdmmOptions& opt,
+                         const std::function<bool(int, double)>& on_iter = {});
+
+/// Baselines without ADMM: the FP weights projected onto the grid with a min-max ("rtn") or
+/// MSE-optimal ALS ("mse") scale; bias unchanged.
+LayerSolution solve_baseline(const GramStats& select_stats, const std::vector<float>& w0,
+                             const std::vector<float>& b0, Quantizer q, bool per_channel,
+                             const std::string& method);
+
+}  // namespace efq::quant

@@ -1,0 +1,234 @@
+// The quantizer's pieces against hand-computed cases (METHOD.md §2–§5).
+#include <doctest/doctest.h>
+
+#include <Eigen/Dense>
+#include <cmath>
+#include <random>
+#include <set>
+
+#include "backends/backend.hpp"
+#include "quant/attention.hpp"
+#include "quant/grid.hpp"
+#include "quant/solver.hpp"
+
+using namespace efq;
+using namespace efq::quant;
+
+namespace {
+
+std::vector<float> gaussian(size_t n, unsigned seed, bool relu = false) {
+  std::mt19937 rng(seed);
+  std::normal_distribution<float> d(0.f, 1.f);  // test data only; exact values do not matter
+  std::vector<float> v(n);
+  for (auto& x : v) {
+    x = d(rng);
+    if (relu) x = std::max(x, 0.f);
+  }
+  return v;
+}
+
+Tensor random_tensor(Shape s, unsigned seed) {
+  Tensor t = Tensor::zeros(s);
+  t.f = gaussian(t.f.size(), seed);
+  return t;
+}
+
+}  // namespace
+
+TEST_CASE("faithful 2-bit weight grid has no zero level; symmetric 4-bit has codes -7..7") {
+  Quantizer f = Quantizer::for_weights(GridKind::kFaithful, 2);
+  f.scale = {1.0 / 3.0};  // α = 1: levels ±1/3, ±1
+  std::set<double> levels;
+  for (double v = -2; v <= 2; v += 0.01) levels.insert(f.value(f.code(v, 0), 0));
+  REQUIRE(levels.size() == 4);
+  CHECK(*levels.begin() == doctest::Approx(-1.0));
+  CHECK(*levels.rbegin() == doctest::Approx(1.0));
+  CHECK(levels.count(0.0) == 0);
+  CHECK(f.value(f.code(0.2, 0), 0) == doctest::Approx(1.0 / 3.0));
+  Quantizer s = Quantizer::for_weights(GridKind::kSymmetric, 4);
+  CHECK(s.qmin == -7);
+  CHECK(s.qmax == 7);
+  CHECK(s.code(0.0, 0) == 0);
+  CHECK(s.code(100.0, 0) == 7);
+  CHECK(s.code(-100.0, 0) == -7);
+  CHECK(s.code(2.5, 0) == 2);  // half to even, as torch.round
+  Quantizer a = Quantizer::for_activations(GridKind::kFaithful, 8, false);
+  CHECK(a.qmin == 0);
+  CHECK(a.qmax == 255);
+}
+
+TEST_CASE("ALS scale fit reproduces METHOD's sanity values on N(0,1) samples") {
+  const std::vector<float> v = gaussian(20000, 7);
+  double sd = 0;
+  for (float x : v) sd += double(x) * x;
+  sd = std::sqrt(sd / v.size());
+  struct Case { int bits; double alpha_over_sigma; };
+  for (Case c : {Case{2, 1.483}, Case{4, 2.49}, Case{8, 3.54}}) {
+    CAPTURE(c.bits);
+    Quantizer q = Quantizer::for_weights(GridKind::kFaithful, c.bits);
+    const double s = fit_scale_als(v.data(), static_cast<int64_t>(v.size()), 1, q);
+    const double alpha = s * static_cast<double>((1 << c.bits) - 1);  // levels span ±α
+    CHECK(alpha / sd == doctest::Approx(c.alpha_over_sigma).epsilon(0.03));
+  }
+  const std::vector<float> r = gaussian(20000, 8, true);
+  Quantizer q4 = Quantizer::for_activations(GridKind::kFaithful, 2, false);  // L = 4 on [0, α]
+  const double s4 = fit_scale_als(r.data(), static_cast<int64_t>(r.size()), 1, q4);
+  CHECK(s4 * 3 == doctest::Approx(1.92).epsilon(0.03));
+}
+
+TEST_CASE("ALS on an all-zero tensor returns scale 1 instead of NaN") {
+  std::vector<float> z(100, 0.f);
+  Quantizer q = Quantizer::for_weights(GridKind::kSymmetric, 4);
+  CHECK(fit_scale_als(z.data(), 100, 1, q) == 1.0);
+}
+
+TEST_CASE("rho schedule doubles after iterations 0, 50, 100, 150 and never reaches rho_max") {
+  AdmmOptions o;
+  std::vector<double> r = rho_schedule(o);
+  REQUIRE(r.size() == 200);
+  CHECK(r[0] == 10);
+  CHECK(r[1] == 20);
+  CHECK(r[50] == 20);
+  CHECK(r[51] == 40);
+  CHECK(r[101] == 80);
+  CHECK(r[151] == 160);
+  CHECK(r[199] == 160);
+  o.rho_max_mult = 30;
+  r = rho_schedule(o);
+  CHECK(r[51] == 30);
+}
+
+TEST_CASE("streamed Gram statistics equal the explicit im2col product") {
+  auto be = create_backend("cpu", 0);
+  Tensor x = random_tensor({2, 3, 7, 6, 5}, 1);
+  WindowParams p;
+  p.kernel = {3, 3, 2};
+  p.stride = {2, 1, 1};
+  p.dilation = {1, 2, 1};
+  p.pad_begin = {1, 2, 0};
+  p.pad_end = {1, 2, 1};
+  Tensor w = random_tensor({4, 3, 3, 3, 2}, 2);
+  Tensor y;
+  be->conv(&p, p, x, w, nullptr, y);  // any target of the right shape will do
+  std::vector<float> h(static_cast<size_t>(y.numel() / 4));
+  for (size_t j = 0; j < h.size(); ++j) h[j] = 0.5f + static_cast<float>(j % 7);
+  GramStats st;
+  be->gram_accumulate(p, x, y, h.data(), st);
+  // Explicit im2col in (c, kd, kh, kw) order + bias row, n-major positions.
+  const int64_t K = 3 * 3 * 3 * 2, k1 = K + 1;
+  const int64_t od = y.shape[2], oh = y.shape[3], ow = y.shape[4];
+  Eigen::MatrixXd X(k1, 2 * od * oh * ow), Y(4, 2 * od * oh * ow);
+  int64_t j = 0;
+  for (int64_t n = 0; n < 2; ++n)
+    for (int64_t a = 0; a < od; ++a)
+      for (int64_t b = 0; b < oh; ++b)
+        for (int64_t c = 0; c < ow; ++c, ++j) {
+          int64_t r = 0;
+          for (int64_t ch = 0; ch < 3; ++ch)
+            for (int64_t ka = 0; ka < 3; ++ka)
+              for (int64_t kb = 0; kb < 3; ++kb)
+                for (int64_t kc = 0; kc < 2; ++kc, ++r) {
+                  const int64_t zd = a * 2 - 1 + ka, zh = b - 2 + kb * 2, zw = c + kc;
+                  const bool in = zd >= 0 && zd < 7 && zh >= 0 && zh < 6 && zw >= 0 && zw < 5;
+                  X(r, j) = in ? x.f[(((n * 3 + ch) * 7 + zd) * 6 + zh) * 5 + zw] : 0.0;
+                }
+          X(K, j) = 1.0;
+          for (int64_t o = 0; o < 4; ++o) Y(o, j) = y.f[(((n * 4 + o) * od + a) * oh + b) * ow + c];
+        }
+  Eigen::VectorXd hv(j);
+  for (int64_t q = 0; q < j; ++q) hv(q) = h[q];
+  Eigen::MatrixXd A = X * hv.asDiagonal() * X.transpose();
+  Eigen::MatrixXd B = Y * hv.asDiagonal() * X.transpose();
+  double maxa = 0, maxb = 0;
+  for (int64_t r = 0; r < k1; ++r)
+    for (int64_t c = 0; c < k1; ++c) maxa = std::max(maxa, std::fabs(A(r, c) - st.A[r * k1 + c]));
+  for (int64_t r = 0; r < 4; ++r)
+    for (int64_t c = 0; c < k1; ++c) maxb = std::max(maxb, std::fabs(B(r, c) - st.B[r * k1 + c]));
+  CAPTURE(maxa);
+  CAPTURE(maxb);
+  CHECK(maxa < 1e-3 * std::max(1.0, A.cwiseAbs().maxCoeff()));
+  CHECK(maxb < 1e-3 * std::max(1.0, B.cwiseAbs().maxCoeff()));
+  CHECK(st.count == j);
+  CHECK(st.hsum == doctest::Approx(hv.sum()));
+}
+
+TEST_CASE("the loss from Gram statistics equals the loss of the real convolution") {
+  auto be = create_backend("cpu", 0);
+  Tensor x = random_tensor({1, 4, 9, 8, 7}, 3);
+  WindowParams p{{3, 3, 3}, {1, 1, 1}, {1, 1, 1}, {1, 1, 1}, {1, 1, 1}, {}, 1};
+  Tensor w = random_tensor({5, 4, 3, 3, 3}, 4), w2 = random_tensor({5, 4, 3, 3, 3}, 5);
+  Tensor b = random_tensor({5}, 6);
+  Tensor y, yhat;
+  be->conv(&w, p, x, w, &b, y);           // target: one conv
+  be->conv(&w2, p, x, w2, &b, yhat);      // candidate: another
+  double mse = 0;
+  for (size_t i = 0; i < y.f.size(); ++i) mse += double(yhat.f[i] - y.f[i]) * (yhat.f[i] - y.f[i]);
+  mse /= static_cast<double>(y.f.size());
+  GramStats st;
+  be->gram_accumulate(p, x, y, nullptr, st);
+  const double gl = gram_loss(st, make_theta(w2.f, b.f, 5, 4 * 27));
+  CHECK(gl == doctest::Approx(mse).epsilon(1e-4));
+}
+
+TEST_CASE("ADMM keeps the best iterate and beats the plain grid projection") {
+  auto be = create_backend("cpu", 0);
+  Tensor x = random_tensor({1, 6, 10, 10, 10}, 9);
+  for (auto& v : x.f) v = std::max(v, 0.f);
+  WindowParams p{{3, 3, 3}, {1, 1, 1}, {1, 1, 1}, {1, 1, 1}, {1, 1, 1}, {}, 1};
+  Tensor w = random_tensor({8, 6, 3, 3, 3}, 10), b = random_tensor({8}, 11);
+  Tensor y;
+  be->conv(&w, p, x, w, &b, y);
+  GramStats st;
+  be->gram_accumulate(p, x, y, nullptr, st);
+  double ystd = 0;
+  for (float v : y.f) ystd += double(v) * v;
+  ystd = std::sqrt(ystd / y.f.size());
+  AdmmOptions o;
+  o.iterations = 60;
+  std::vector<double> losses;
+  LayerSolution s = solve_admm(*be, st, st, w.f, b.f, ystd, Quantizer::for_weights(GridKind::kSymmetric, 2), o,
+                               [&](int, double l) { losses.push_back(l); return true; });
+  REQUIRE(losses.size() == 60);
+  const double mn = *std::min_element(losses.begin(), losses.end());
+  CHECK(s.loss_after == doctest::Approx(mn));
+  CHECK(losses[s.best_iteration] == doctest::Approx(mn));
+  CHECK(s.loss_after < 0.9 * s.loss_before);  // measured 0.85 on this random layer
+  // The chosen weights lie on the grid of the chosen scales.
+  for (int64_t o2 = 0; o2 < 8; ++o2)
+    for (int64_t i = 0; i < 6 * 27; ++i) {
+      const double q = s.weights[o2 * 162 + i] / s.quantizer.scale[o2];
+      CHECK(std::fabs(q - std::nearbyint(q)) < 1e-4);
+      CHECK(std::fabs(q) <= 1.0001);
+    }
+  // And the reported loss is the real convolution's loss.
+  Tensor wq = w, bq = b, yq;
+  wq.f = s.weights;
+  bq.f = s.bias;
+  be->conv(&wq, p, x, wq, &bq, yq);
+  double mse = 0;
+  for (size_t i = 0; i < y.f.size(); ++i) mse += double(yq.f[i] - y.f[i]) * (yq.f[i] - y.f[i]);
+  CHECK(s.loss_after == doctest::Approx(mse / y.f.size()).epsilon(1e-3));
+}
+
+TEST_CASE("attention weights rare predicted classes by sqrt(max n / n_k)") {
+  Tensor logits = Tensor::zeros({1, 3, 4, 4, 4});
+  // 48 voxels class 0, 12 class 1, 4 class 2.
+  for (int v = 0; v < 64; ++v) {
+    int cls = v < 48 ? 0 : v < 60 ? 1 : 2;
+    logits.f[cls * 64 + v] = 5.f;
+  }
+  Attention att(logits, Activation::kSoftmax, AttentionOptions{});
+  REQUIRE(att.class_counts() == std::vector<int64_t>{48, 12, 4});
+  CHECK(att.class_weights()[0] == doctest::Approx(1.0));
+  CHECK(att.class_weights()[1] == doctest::Approx(2.0));
+  CHECK(att.class_weights()[2] == doctest::Approx(std::sqrt(12.0)));
+  std::vector<float> h = att.weights_for({1, 8, 4, 4, 4});
+  REQUIRE(h.size() == 64);
+  CHECK(h[0] == doctest::Approx(1.0));
+  CHECK(h[63] == doctest::Approx(std::sqrt(12.0)));
+  CHECK(att.weights_for({1, 8, 2, 2, 2}).size() == 8);  // pooled to coarser layers
+  AttentionOptions faithful;
+  faithful.faithful_pyramid = true;
+  Attention fp(logits, Activation::kSoftmax, faithful);
+  CHECK(fp.weights_for({1, 8, 3, 3, 3}).empty());  // no pyramid level of that shape: h ≡ 1
+}

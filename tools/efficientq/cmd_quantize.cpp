@@ -1,0 +1,232 @@
+// efficientq quantize MODEL (--calib IMAGE... | --calib-dataset DIR) -o OUT.onnx
+#include <efficientq/efficientq.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <nlohmann/json.hpp>
+
+#include "cli.hpp"
+
+namespace fs = std::filesystem;
+
+namespace cli {
+
+namespace {
+
+const char* kHelp =
+    "usage: efficientq quantize MODEL (--calib IMAGE [IMAGE...] | --calib-dataset DIR\n"
+    "                  [--calib-case NAME]) -o OUT.onnx [options]\n"
+    "Quantizes MODEL from one (or more) calibration case(s) and writes a new model; MODEL is\n"
+    "never modified. --calib takes the modality files of one case in channel order; repeat it\n"
+    "for more cases. --calib-dataset uses a case of an nnU-Net v2 raw dataset (default: the\n"
+    "first training case in sorted order).\n"
+    "\n"
+    "  --wbits 2|3|4|8        weight bits (default 4; first and last layer stay W8)\n"
+    "  --abits 4|8|none       activation bits at quantized layers' inputs (default 8)\n"
+    "  --method efficientq|rtn|mse   EfficientQ (default), round-to-nearest min-max, or\n"
+    "                         MSE-optimal scales without ADMM\n"
+    "  --grid symmetric|asymmetric|faithful   deployable integer grids (default symmetric), or\n"
+    "                         the reference implementation's grid and behaviour (per-tensor)\n"
+    "  --per-tensor           one weight scale per layer (default: per output channel)\n"
+    "  --layer NAME=w8,a8|NAME=skip|NAME=a-none   per-layer override (repeatable)\n"
+    "  --no-attention         without the class-balancing attention (ablation)\n"
+    "  --no-regularizer       without the pull towards the FP weights (ablation)\n"
+    "  --body-mask            attention weight 1 where the first modality is 0\n"
+    "  --all-layers           quantize first and last layer at --wbits/--abits too\n"
+    "  --iters N --rho R --eta E   ADMM iterations (200) and multipliers (10, 1)\n"
+    "  --calib-crop D,H,W     calibration crop (default: METHOD rule min(s,192)//64*64)\n"
+    "  --eval DATASET_DIR     evaluate FP and quantized Dice on the dataset's test split\n"
+    "  --json REPORT.json     the report: per layer scales, errors, iterations, times; inputs'\n"
+    "                         SHA-256; configuration; Dice when --eval is given\n"
+    "  --quiet                no progress\n"
+    "Inference/preprocessing options (as for segment):\n";
+
+std::vector<std::vector<std::string>> dataset_case(const std::string& dir, const std::string& name) {
+  std::ifstream f(fs::path(dir) / "dataset.json");
+  if (!f) throw Failure(dir + ": no dataset.json");
+  nlohmann::json j;
+  try {
+    f >> j;
+  } catch (const std::exception& e) {
+    throw Failure(dir + "/dataset.json: " + e.what());
+  }
+  size_t channels = j.contains("channel_names") ? j["channel_names"].size()
+                    : j.contains("modality")    ? j["modality"].size()
+                                                : 1;
+  std::string ending = j.value("file_ending", ".nii.gz");
+  std::vector<std::string> cases;
+  const fs::path tr = fs::path(dir) / "imagesTr";
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(tr, ec)) {
+    std::string fn = e.path().filename().string();
+    const std::string suffix = "_0000" + ending;
+    if (fn.size() > suffix.size() && fn.compare(fn.size() - suffix.size(), suffix.size(), suffix) == 0)
+      cases.push_back(fn.substr(0, fn.size() - suffix.size()));
+  }
+  if (ec || cases.empty()) throw Failure(tr.string() + ": no training case found");
+  std::sort(cases.begin(), cases.end());
+  std::string pick = name.empty() ? cases.front() : name;
+  if (std::find(cases.begin(), cases.end(), pick) == cases.end())
+    throw Failure("--calib-case: no training case '" + pick + "' in " + tr.string());
+  std::vector<std::string> files;
+  for (size_t c = 0; c < channels; ++c) {
+    char idx[32];
+    std::snprintf(idx, sizeof idx, "_%04zu", c);
+    files.push_back((tr / (pick + idx + ending)).string());
+  }
+  return {files};
+}
+
+int64_t parse_int(const std::string& opt, const std::string& v) {
+  try {
+    size_t used = 0;
+    long long x = std::stoll(v, &used);
+    if (used == v.size()) return x;
+  } catch (...) {
+  }
+  throw Failure(opt + ": '" + v + "' is not an integer", 2);
+}
+
+double parse_real(const std::string& opt, const std::string& v) {
+  try {
+    size_t used = 0;
+    double x = std::stod(v, &used);
+    if (used == v.size()) return x;
+  } catch (...) {
+  }
+  throw Failure(opt + ": '" + v + "' is not a number", 2);
+}
+
+nlohmann::json evaluate(const Context& ctx, efq_model* m, const std::string& dir, const Config& cfg) {
+  efq_report* r = nullptr;
+  check(efq_evaluate_dice(ctx.p, m, dir.c_str(), cfg.p, &r), "evaluating on " + dir);
+  std::unique_ptr<efq_report, void (*)(efq_report*)> own(r, efq_report_destroy);
+  char* text = nullptr;
+  check(efq_report_to_json(r, &text), "report");
+  nlohmann::json j = nlohmann::json::parse(text);
+  efq_string_free(text);
+  return j;
+}
+
+}  // namespace
+
+int cmd_quantize(int argc, char** argv) {
+  std::vector<std::string> opts = kInferenceOptions;
+  for (const char* o : {"-o", "--output", "--calib-dataset", "--calib-case", "--wbits", "--abits",
+                        "--method", "--grid", "--layer", "--iters", "--rho", "--eta",
+                        "--calib-crop", "--eval", "--json"})
+    opts.push_back(o);
+  Args a = parse(argc, argv, opts,
+                 {"--help", "--quiet", "--per-tensor", "--no-attention", "--no-regularizer",
+                  "--body-mask", "--all-layers"},
+                 {"--calib"});
+  if (a.has("--help")) {
+    std::printf("%s%s", kHelp, kInferenceHelp);
+    return 0;
+  }
+  if (a.positional.size() != 1) throw Failure("quantize takes one MODEL (see --help)", 2);
+  const std::string out = a.get("-o", a.get("--output"));
+  if (out.empty()) throw Failure("quantize needs -o OUT.onnx", 2);
+  if (a.has("--calib") == a.has("--calib-dataset"))
+    throw Failure("give either --calib IMAGE... or --calib-dataset DIR", 2);
+  std::vector<std::vector<std::string>> cases;
+  if (a.has("--calib"))
+    for (const auto& occ : a.options.at("--calib")) cases.push_back(split_on(occ, '\n'));
+  else
+    cases = dataset_case(a.get("--calib-dataset"), a.get("--calib-case"));
+
+  Context ctx(a.has("--quiet"));
+  Config cfg;
+  apply_inference_options(a, cfg.p);
+  if (a.has("--wbits")) check(efq_config_set_int(cfg.p, EFQ_PARAM_WBITS, parse_int("--wbits", a.get("--wbits"))), "--wbits");
+  if (a.has("--abits")) {
+    const std::string v = a.get("--abits");
+    check(efq_config_set_int(cfg.p, EFQ_PARAM_ABITS, v == "none" ? 0 : parse_int("--abits", v)), "--abits");
+  }
+  if (a.has("--method")) check(efq_config_set_string(cfg.p, EFQ_PARAM_METHOD, a.get("--method").c_str()), "--method");
+  if (a.has("--grid")) check(efq_config_set_string(cfg.p, EFQ_PARAM_GRID, a.get("--grid").c_str()), "--grid");
+  if (a.has("--per-tensor")) check(efq_config_set_int(cfg.p, EFQ_PARAM_PER_TENSOR, 1), "--per-tensor");
+  if (a.has("--no-attention")) check(efq_config_set_int(cfg.p, EFQ_PARAM_ATTENTION, 0), "--no-attention");
+  if (a.has("--no-regularizer")) check(efq_config_set_int(cfg.p, EFQ_PARAM_REGULARIZER, 0), "--no-regularizer");
+  if (a.has("--body-mask")) check(efq_config_set_int(cfg.p, EFQ_PARAM_BODY_MASK, 1), "--body-mask");
+  if (a.has("--all-layers")) check(efq_config_set_int(cfg.p, EFQ_PARAM_FIRST_LAST_8BIT, 0), "--all-layers");
+  if (a.has("--iters")) check(efq_config_set_int(cfg.p, EFQ_PARAM_ITERATIONS, parse_int("--iters", a.get("--iters"))), "--iters");
+  if (a.has("--rho")) check(efq_config_set_real(cfg.p, EFQ_PARAM_RHO, parse_real("--rho", a.get("--rho"))), "--rho");
+  if (a.has("--eta")) check(efq_config_set_real(cfg.p, EFQ_PARAM_ETA, parse_real("--eta", a.get("--eta"))), "--eta");
+  if (a.has("--calib-crop")) {
+    auto v = split_on(a.get("--calib-crop"), ',');
+    if (v.size() != 3) throw Failure("--calib-crop needs D,H,W", 2);
+    const efq_param ps[3] = {EFQ_PARAM_CALIB_CROP_D, EFQ_PARAM_CALIB_CROP_H, EFQ_PARAM_CALIB_CROP_W};
+    for (int d = 0; d < 3; ++d) check(efq_config_set_int(cfg.p, ps[d], parse_int("--calib-crop", v[d])), "--calib-crop");
+  }
+  if (a.has("--layer")) {
+    std::string joined;
+    for (const auto& l : a.options.at("--layer")) joined += (joined.empty() ? "" : ";") + l;
+    check(efq_config_set_string(cfg.p, EFQ_PARAM_LAYER_OVERRIDES, joined.c_str()), "--layer");
+  }
+
+  efq_model* m = nullptr;
+  check(efq_model_load_onnx(ctx.p, a.positional[0].c_str(), &m), "loading the model");
+  std::unique_ptr<efq_model, void (*)(efq_model*)> own_m(m, efq_model_destroy);
+  std::vector<std::unique_ptr<efq_volume, void (*)(efq_volume*)>> vols;
+  std::vector<const efq_volume*> vptrs;
+  for (const auto& files : cases) {
+    std::vector<const char*> paths;
+    for (const auto& f : files) paths.push_back(f.c_str());
+    efq_volume* v = nullptr;
+    check(efq_volume_load_nifti(ctx.p, paths.data(), paths.size(), &v), "reading calibration image");
+    vols.emplace_back(v, efq_volume_destroy);
+    vptrs.push_back(v);
+  }
+  efq_model* q = nullptr;
+  efq_report* rep = nullptr;
+  check(efq_quantize(ctx.p, m, vptrs.data(), vptrs.size(), cfg.p, &q, &rep), "quantizing");
+  std::unique_ptr<efq_model, void (*)(efq_model*)> own_q(q, efq_model_destroy);
+  std::unique_ptr<efq_report, void (*)(efq_report*)> own_r(rep, efq_report_destroy);
+  if (interrupted()) throw Failure("interrupted; no output written", 130);
+  check(efq_model_save_onnx(q, out.c_str()), "writing " + out);
+  char* text = nullptr;
+  check(efq_report_to_json(rep, &text), "report");
+  nlohmann::ordered_json report = nlohmann::ordered_json::parse(text);
+  efq_string_free(text);
+  report["output"] = out;
+
+  if (!a.has("--quiet") && a.get("--json") != "-") {
+    std::printf("%-40s %-6s %-5s %-10s %-12s %-12s %s\n", "layer", "bits", "act", "solver",
+                "mse before", "mse after", "s");
+    for (const auto& l : report["layers"]) {
+      std::string act = l["abits"].is_string() ? "fp" : std::to_string(l["abits"].get<int>());
+      std::printf("%-40.40s W%-5d %-5s %-10s %-12.4g %-12.4g %.2f\n",
+                  l["name"].get<std::string>().c_str(), l["wbits"].get<int>(), act.c_str(),
+                  l["solver"].get<std::string>().c_str(), l.value("mse_before", -1.0),
+                  l.value("mse_after", -1.0), l["seconds"].get<double>());
+    }
+    std::printf("quantized %d layers in %.1f s -> %s\n",
+                report["totals"]["quantized_layers"].get<int>(),
+                report["totals"]["seconds"].get<double>(), out.c_str());
+  }
+  if (a.has("--eval")) {
+    const std::string dir = a.get("--eval");
+    nlohmann::json fp = evaluate(ctx, m, dir, cfg);
+    nlohmann::json qd = evaluate(ctx, q, dir, cfg);
+    report["evaluation"] = {{"dataset", dir}, {"fp32", fp}, {"quantized", qd}};
+    if (a.get("--json") != "-") {
+      std::vector<std::string> classes = fp["classes"];
+      std::printf("\n%-12s", "Dice");
+      for (const auto& c : classes) std::printf(" %12.12s", c.c_str());
+      std::printf(" %12s\n", "mean fg");
+      for (auto* row : {&fp, &qd}) {
+        std::printf("%-12s", row == &fp ? "FP32" : "quantized");
+        for (const auto& c : classes) std::printf(" %12.4f", (*row)["mean_dice"][c].get<double>());
+        std::printf(" %12.4f\n", (*row)["mean_foreground_dice"].get<double>());
+      }
+    }
+  }
+  if (a.has("--json")) write_text(a.get("--json"), report.dump(2));
+  return 0;
+}
+
+}  // namespace cli
