@@ -70,12 +70,12 @@ Quantizer Quantizer::for_activations(GridKind kind, int bits, bool is_signed) {
 int64_t Quantizer::code(double v, size_t ch) const {
   double t = v / scale[ch] + static_cast<double>(zero_point[ch]);
   if (qstep == 2) {  // odd integers: round (t+1)/2 then map back
-    double k = std::nearbyint((t - static_cast<double>(qmin)) / 2.0);
+    double k = round_half_even((t - static_cast<double>(qmin)) / 2.0);
     int64_t q = qmin + 2 * static_cast<int64_t>(k);
     return std::min(std::max(q, qmin), qmax);
   }
   if (!(t == t)) return zero_point[ch];
-  double r = std::nearbyint(std::min(std::max(t, static_cast<double>(qmin)), static_cast<double>(qmax)));
+  double r = round_half_even(std::min(std::max(t, static_cast<double>(qmin)), static_cast<double>(qmax)));
   return static_cast<int64_t>(r);
 }
 
@@ -94,9 +94,9 @@ double initial_scale(const float* v, int64_t n, int64_t stride, const Quantizer&
 }  // namespace
 
 double fit_scale_als(const float* v, int64_t n, int64_t stride, const Quantizer& q0,
-                     int* iterations_out) {
+                     int* iterations_out, double init) {
   Quantizer q = q0;
-  q.scale = {initial_scale(v, n, stride, q0)};
+  q.scale = {init > 0 ? init : initial_scale(v, n, stride, q0)};
   q.zero_point = {0};
   if (!(q.scale[0] > 0) || !std::isfinite(q.scale[0])) {
     if (iterations_out) *iterations_out = 0;
@@ -106,16 +106,38 @@ double fit_scale_als(const float* v, int64_t n, int64_t stride, const Quantizer&
   const int maxit = static_cast<int>(100 * levels);
   // The reference's stopping rule is |Δα| ≤ 1e-5 on the [−1,1]-normalised scale α = s·qmax.
   const double unit = static_cast<double>(std::max(std::llabs(q.qmax), std::llabs(q.qmin)));
-  double prev = -999;
+  auto sq_error = [&](double sc) {
+    Quantizer t = q;
+    t.scale[0] = sc;
+    double e = 0;
+    for (int64_t k = 0; k < n; ++k) {
+      const double d = v[k * stride] - t.value(t.code(v[k * stride], 0), 0);
+      e += d * d;
+    }
+    return e;
+  };
+  double prev = -999, prev2 = -1999;
   int it = 0;
   while (std::fabs(q.scale[0] * unit - prev * unit) > 1e-5 && it < maxit) {
     double num = 0, den = 0;
-    for (int64_t k = 0; k < n; ++k) {
-      const double x = v[k * stride];
-      const double b = static_cast<double>(q.code(x, 0));
-      num += b * x;
-      den += b * b;
+    if (q.qstep == 1 && q.zero_point[0] == 0 && stride == 1) {
+      // Hot path (every Z-step of every ADMM iteration): branch-free, vectorizable.
+      const double s = q.scale[0], lo = static_cast<double>(q.qmin), hi = static_cast<double>(q.qmax);
+      for (int64_t k = 0; k < n; ++k) {
+        const double x = v[k];
+        const double b = round_half_even(std::min(std::max(x / s, lo), hi));
+        num += b * x;
+        den += b * b;
+      }
+    } else {
+      for (int64_t k = 0; k < n; ++k) {
+        const double x = v[k * stride];
+        const double b = static_cast<double>(q.code(x, 0));
+        num += b * x;
+        den += b * b;
+      }
     }
+    prev2 = prev;
     prev = q.scale[0];
     if (den <= 0) break;
     q.scale[0] = num / den;
@@ -124,10 +146,65 @@ double fit_scale_als(const float* v, int64_t n, int64_t stride, const Quantizer&
       break;
     }
     ++it;
+    // A 2-cycle (the codes flip between two sets) never meets the |Δα| rule: the reference
+    // then spins to maxit (and raises). Stop and keep the better of the two states.
+    if (q.scale[0] == prev2) {
+      if (sq_error(prev) < sq_error(q.scale[0])) q.scale[0] = prev;
+      break;
+    }
   }
   if (iterations_out) *iterations_out = it;
   return q.scale[0];
 }
+
+namespace {
+
+// ALS on a large tensor (activation calibration: millions of values, up to ~700 iterations at 8
+// bits). The codes are a monotone function of the value, so over the sorted values each code
+// owns one contiguous run; with prefix sums an iteration costs (levels × log n) instead of n.
+// Exact: the runs are found with the same code() the direct loop uses.
+double fit_scale_als_sorted(const float* v, int64_t n, const Quantizer& q0, double init) {
+  std::vector<float> sorted(v, v + n);
+  std::sort(sorted.begin(), sorted.end());
+  std::vector<double> prefix(static_cast<size_t>(n) + 1, 0.0);
+  for (int64_t k = 0; k < n; ++k) prefix[k + 1] = prefix[k] + sorted[k];
+  Quantizer q = q0;
+  q.scale = {init > 0 ? init : initial_scale(v, n, 1, q0)};
+  q.zero_point = {0};
+  if (!(q.scale[0] > 0) || !std::isfinite(q.scale[0])) return 1.0;
+  const int64_t levels = (q.qmax - q.qmin) / q.qstep + 1;
+  const int maxit = static_cast<int>(100 * levels);
+  const double unit = static_cast<double>(std::max(std::llabs(q.qmax), std::llabs(q.qmin)));
+  double prev = -999, prev2 = -1999;
+  int it = 0;
+  while (std::fabs(q.scale[0] * unit - prev * unit) > 1e-5 && it < maxit) {
+    double num = 0, den = 0;
+    int64_t lo = 0;
+    for (int64_t c = q.qmin; c <= q.qmax && lo < n; c += q.qstep) {
+      // first index whose code exceeds c
+      const int64_t hi = std::partition_point(sorted.begin() + lo, sorted.end(),
+                                              [&](float x) { return q.code(x, 0) <= c; }) -
+                         sorted.begin();
+      const double cnt = static_cast<double>(hi - lo);
+      num += static_cast<double>(c) * (prefix[hi] - prefix[lo]);
+      den += static_cast<double>(c) * static_cast<double>(c) * cnt;
+      lo = hi;
+    }
+    prev2 = prev;
+    prev = q.scale[0];
+    if (den <= 0) break;
+    q.scale[0] = num / den;
+    if (!(q.scale[0] > 0)) {
+      q.scale[0] = prev;
+      break;
+    }
+    ++it;
+    if (q.scale[0] == prev2) break;
+  }
+  return q.scale[0];
+}
+
+}  // namespace
 
 double fit_scale_minmax(const float* v, int64_t n, int64_t stride, const Quantizer& q) {
   double m = 0;
@@ -164,7 +241,7 @@ void fit_asymmetric(const float* v, int64_t n, int64_t stride, Quantizer& q, siz
 }
 
 void fit(Quantizer& q, const float* v, int64_t rows, int64_t cols, bool per_channel,
-         const std::string& method) {
+         const std::string& method, const std::vector<double>* warm) {
   const int64_t groups = per_channel ? rows : 1;
   const int64_t n = per_channel ? cols : rows * cols;
   q.scale.assign(static_cast<size_t>(groups), 1.0);
@@ -176,7 +253,11 @@ void fit(Quantizer& q, const float* v, int64_t rows, int64_t cols, bool per_chan
     } else if (method == "minmax") {
       q.scale[g] = fit_scale_minmax(p, n, 1, q);
     } else {
-      q.scale[g] = fit_scale_als(p, n, 1, q);
+      const double init =
+          warm && static_cast<int64_t>(warm->size()) == groups ? (*warm)[static_cast<size_t>(g)] : 0.0;
+      q.scale[g] = n > (int64_t{1} << 16) && q.qstep == 1
+                       ? fit_scale_als_sorted(p, n, q, init)
+                       : fit_scale_als(p, n, 1, q, nullptr, init);
     }
   }
 }

@@ -15,6 +15,14 @@
 
 namespace efq::quant {
 
+/// Round half to even (as torch.round / ONNX Round / nearbyint in the default mode) without a
+/// libm call: adding and subtracting 1.5·2^52 leaves the nearest integer under the default
+/// rounding mode. Valid for |x| < 2^51 (codes here are within ±2^16).
+inline double round_half_even(double x) {
+  constexpr double kMagic = 6755399441055744.0;  // 1.5 · 2^52
+  return (x + kMagic) - kMagic;  // not folded: we never build with -ffast-math
+}
+
 enum class GridKind { kFaithful, kSymmetric, kAsymmetric };
 
 GridKind parse_grid(const std::string& s);
@@ -41,7 +49,7 @@ struct Quantizer {
 /// for faithful/symmetric). Returns the scale; `iterations_out` the iteration count. Never
 /// throws: non-convergence keeps the last value; all-zero input gives scale 1.
 double fit_scale_als(const float* v, int64_t n, int64_t stride, const Quantizer& q,
-                     int* iterations_out = nullptr);
+                     int* iterations_out = nullptr, double initial_scale = 0);
 
 /// Min-max scale (round-to-nearest baseline).
 double fit_scale_minmax(const float* v, int64_t n, int64_t stride, const Quantizer& q);
@@ -51,8 +59,11 @@ void fit_asymmetric(const float* v, int64_t n, int64_t stride, Quantizer& q, siz
 
 /// Fits the quantizer's scales to `v` (rows × cols row-major; per_channel = one scale per row).
 /// method: "als" (MSE-optimal) or "minmax".
+/// `warm` (optional, one per group): ALS starts from these scales instead of mean|v| (the
+/// reference always cold-starts; warm starts reach the same fixed points in far fewer steps
+/// when v changes little, as between ADMM iterations).
 void fit(Quantizer& q, const float* v, int64_t rows, int64_t cols, bool per_channel,
-         const std::string& method);
+         const std::string& method, const std::vector<double>* warm = nullptr);
 
 /// Projects v onto the grid in place (fake quant), writing the codes when `codes` is not null.
 void project(const Quantizer& q, float* v, int64_t rows, int64_t cols, int64_t* codes = nullptr);

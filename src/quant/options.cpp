@@ -20,6 +20,7 @@ QuantOptions QuantOptions::faithful() {
   o.grid = GridKind::kFaithful;
   o.per_channel = false;
   o.admm.per_channel = false;
+  o.admm.warm_start_scales = false;
   o.faithful_pyramid = true;
   o.select_unweighted = true;
   o.keep_best_of_baseline = false;

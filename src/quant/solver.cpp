@@ -22,10 +22,11 @@ double std_unbiased(const std::vector<float>& v) {
 
 // Projects W + U (c2 × k, float) onto the grid: returns Z (float) and fills codes and scales.
 void z_step(const std::vector<double>& wu, int64_t c2, int64_t k, Quantizer& q, bool per_channel,
-            const std::string& method, std::vector<float>& z, std::vector<int64_t>& codes) {
+            const std::string& method, std::vector<float>& z, std::vector<int64_t>& codes,
+            const std::vector<double>* warm = nullptr) {
   z.resize(wu.size());
   for (size_t i = 0; i < wu.size(); ++i) z[i] = static_cast<float>(wu[i]);
-  fit(q, z.data(), c2, k, per_channel, method);
+  fit(q, z.data(), c2, k, per_channel, method, warm);
   codes.resize(z.size());
   project(q, z.data(), c2, k, codes.data());
 }
@@ -103,6 +104,7 @@ LayerSolution solve_admm(Backend& be, const GramStats& gs, const GramStats& sel,
   std::vector<int64_t> codes;
   std::vector<double> a(gs.A.size()), rhs(static_cast<size_t>(c2 * k1)), wu(z.size());
   std::unique_ptr<SpdFactor> factor;
+  std::vector<double> prev_scales;
   double factored_rho = -1;
   double best = INFINITY;
   for (int it = 0; it < opt.iterations; ++it) {
@@ -124,7 +126,9 @@ LayerSolution solve_admm(Backend& be, const GramStats& gs, const GramStats& sel,
     for (int64_t o = 0; o < c2; ++o)
       for (int64_t i = 0; i < k; ++i) wu[o * k + i] = rhs[o * k1 + i] + u[o * k + i];
     Quantizer qi = q;
-    z_step(wu, c2, k, qi, opt.per_channel, "als", zf, codes);
+    z_step(wu, c2, k, qi, opt.per_channel, "als", zf, codes,
+           opt.warm_start_scales && it > 0 ? &prev_scales : nullptr);
+    prev_scales = qi.scale;
     for (size_t i = 0; i < z.size(); ++i) z[i] = zf[i];
     // Dual update.
     for (int64_t o = 0; o < c2; ++o)

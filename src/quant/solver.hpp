@@ -19,6 +19,7 @@ struct AdmmOptions {
   int rho_double_every = 50;
   bool regularizer = true;  // η term (off = ablation "without regularizer")
   bool per_channel = true;
+  bool warm_start_scales = true;  // Z-step ALS from the previous scales (faithful: cold start)
 };
 
 struct LayerSolution {
