@@ -7,6 +7,10 @@
 #include "quant/driver.hpp"
 #include "quant/report.hpp"
 
+namespace efq::capi {
+char* dup_string(const std::string& s);
+}
+
 using efq::capi::guarded;
 using efq::capi::require;
 
@@ -86,6 +90,24 @@ efq_status efq_model_save_onnx(const efq_model* model, const char* path) {
     require(model, "model");
     require(path, "path");
     efq::export_onnx_file(model->graph, path);
+  });
+}
+
+efq_status efq_model_save_onnx_qdq(const efq_model* model, const char* path, char** notes_out) {
+  return guarded([&] {
+    require(model, "model");
+    require(path, "path");
+    if (notes_out) *notes_out = nullptr;
+    if (model->graph.weight_quant.empty())
+      efq::fail(efq::ErrorCode::kInvalidState,
+                "the model is not quantized (quantize it first, or load a QDQ file as is)");
+    std::vector<std::string> notes;
+    efq::export_onnx_file(model->graph, path, efq::OnnxFormat::kQdq, &notes);
+    if (notes_out) {
+      std::string joined;
+      for (const auto& n : notes) joined += n + "\n";
+      *notes_out = efq::capi::dup_string(joined);
+    }
   });
 }
 

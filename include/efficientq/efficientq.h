@@ -275,6 +275,15 @@ EFQ_API efq_status efq_quantize(efq_context* ctx, const efq_model* model,
  *  ONNX runtime. Written atomically. @since 0.1 */
 EFQ_API efq_status efq_model_save_onnx(const efq_model* model, const char* path);
 
+/** Writes a quantized model as QDQ ONNX (opset of the model, at least 13): weights as int8/uint8
+ *  codes with a (per-channel) DequantizeLinear, each quantized activation as [Clip →]
+ *  QuantizeLinear → DequantizeLinear (the Clip keeps codes below 8 bits exact), bias in float.
+ *  Runs in onnxruntime and agrees with efq_segment on the same model. Layers whose codes do not
+ *  fit 8 bits (faithful 8-bit grid) keep float weights; `notes_out` (may be NULL; free with
+ *  efq_string_free) lists them, one per line. Written atomically. @since 0.1 */
+EFQ_API efq_status efq_model_save_onnx_qdq(const efq_model* model, const char* path,
+                                           char** notes_out);
+
 /* ---- Evaluation ---------------------------------------------------------------------------- */
 
 /** Segments every case of a split (EFQ_PARAM_SPLIT, default "test") of an nnU-Net v2 raw dataset

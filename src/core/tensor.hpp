@@ -21,6 +21,7 @@ struct Tensor {
   Shape shape;
   std::vector<float> f;    // valid when dtype == kFloat32
   std::vector<int64_t> i;  // valid when dtype == kInt64
+  int32_t onnx_type = 0;   // the ONNX element type it was read as (e.g. INT8 vs UINT8), 0 = native
 
   Tensor() = default;
   static Tensor zeros(Shape s);                      // float32 filled with 0

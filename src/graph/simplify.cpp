@@ -9,6 +9,7 @@ namespace efq {
 
 namespace {
 
+
 void replace_uses(Graph& g, int from, int to) {
   for (Node& n : g.nodes)
     for (int& in : n.inputs)
@@ -47,6 +48,43 @@ void fold_constant_nodes(Graph& g) {
     }
     v.constant = true;
     n.op = "";  // mark for removal
+  }
+}
+
+// y = (x − zero_point) · scale per tensor or along `axis`.
+Tensor dequantize(const Tensor& x, const Tensor& scale, const Tensor* zp, int64_t axis) {
+  Tensor y = Tensor::zeros(x.shape);
+  const int64_t n = x.numel();
+  const int64_t r = static_cast<int64_t>(x.shape.size());
+  if (axis < 0) axis += r;
+  int64_t inner = 1;
+  for (int64_t k = axis + 1; k < r; ++k) inner *= x.shape[k];
+  const int64_t ch = r > 0 ? x.shape[axis] : 1;
+  const bool per_axis = scale.numel() > 1;
+  for (int64_t i = 0; i < n; ++i) {
+    const int64_t c = per_axis ? (i / inner) % ch : 0;
+    const double q = x.dtype == DType::kInt64 ? static_cast<double>(x.i[i]) : x.f[i];
+    const double z = zp ? static_cast<double>(zp->dtype == DType::kInt64 ? zp->i[c] : zp->f[c]) : 0.0;
+    y.f[i] = static_cast<float>((q - z) * scale.f[c]);
+  }
+  return y;
+}
+
+void fold_constant_dequantize(Graph& g) {
+  for (Node& n : g.nodes) {
+    if (n.op != "DequantizeLinear") continue;
+    bool all_const = true;
+    for (int in : n.inputs) all_const &= in < 0 || g.values[in].constant;
+    if (!all_const) continue;
+    const Tensor& x = g.values[n.inputs.at(0)].data;
+    const Tensor& s = g.values[n.inputs.at(1)].data;
+    const Tensor* z = n.inputs.size() > 2 && n.inputs[2] >= 0 ? &g.values[n.inputs[2]].data : nullptr;
+    if (s.dtype != DType::kFloat32)
+      fail(ErrorCode::kFormat, n.describe() + ": scale must be float");
+    Value& out = g.values[n.outputs.at(0)];
+    out.data = dequantize(x, s, z, n.attr_int("axis", 1));
+    out.constant = true;
+    n.op = "";
   }
 }
 
@@ -151,6 +189,7 @@ void remove_dead(Graph& g) {
 
 void simplify(Graph& g) {
   fold_constant_nodes(g);
+  fold_constant_dequantize(g);
   remove_aliases(g);
   remove_dead(g);
   fold_batchnorm(g);

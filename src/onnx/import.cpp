@@ -93,7 +93,9 @@ Tensor convert_tensor(const onnx::TensorProto& t, const std::string& where) {
         check_size(t.int32_data_size(), "int32");
         v.assign(t.int32_data().begin(), t.int32_data().end());
       }
-      return Tensor::from_ints(shape, std::move(v));
+      Tensor r = Tensor::from_ints(shape, std::move(v));
+      r.onnx_type = dt;
+      return r;
     }
     default:
       fail(ErrorCode::kUnsupported, where + ": tensor '" + t.name() + "' has data type " +

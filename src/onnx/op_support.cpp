@@ -46,6 +46,7 @@ const std::map<std::string, AttrSet>& table() {
       {"Squeeze", {"axes"}}, {"Slice", {"starts", "ends", "axes"}}, {"Cast", {"to"}},
       {"Reshape", {"allowzero"}}, {"Flatten", {"axis"}}, {"ConstantOfShape", {"value"}},
       {"Transpose", {"perm"}},
+      {"QuantizeLinear", {"axis", "saturate"}}, {"DequantizeLinear", {"axis"}},
   };
   return t;
 }

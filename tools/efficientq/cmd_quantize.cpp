@@ -38,6 +38,9 @@ const char* kHelp =
     "  --all-layers           quantize first and last layer at --wbits/--abits too\n"
     "  --iters N --rho R --eta E   ADMM iterations (200) and multipliers (10, 1)\n"
     "  --calib-crop D,H,W     calibration crop (default: METHOD rule min(s,192)//64*64)\n"
+    "  --format qdq|fakequant QDQ ONNX: int8 weight codes + DequantizeLinear, activations as\n"
+    "                         QuantizeLinear/DequantizeLinear (default); or FP32 weights holding\n"
+    "                         the dequantized values, activations as Div/Round/Clip/Mul\n"
     "  --eval DATASET_DIR     evaluate FP and quantized Dice on the dataset's test split\n"
     "  --json REPORT.json     the report: per layer scales, errors, iterations, times; inputs'\n"
     "                         SHA-256; configuration; Dice when --eval is given\n"
@@ -117,7 +120,7 @@ int cmd_quantize(int argc, char** argv) {
   std::vector<std::string> opts = kInferenceOptions;
   for (const char* o : {"-o", "--output", "--calib-dataset", "--calib-case", "--wbits", "--abits",
                         "--method", "--grid", "--layer", "--iters", "--rho", "--eta",
-                        "--calib-crop", "--eval", "--json"})
+                        "--calib-crop", "--eval", "--json", "--format"})
     opts.push_back(o);
   Args a = parse(argc, argv, opts,
                  {"--help", "--quiet", "--per-tensor", "--no-attention", "--no-regularizer",
@@ -187,7 +190,17 @@ int cmd_quantize(int argc, char** argv) {
   std::unique_ptr<efq_model, void (*)(efq_model*)> own_q(q, efq_model_destroy);
   std::unique_ptr<efq_report, void (*)(efq_report*)> own_r(rep, efq_report_destroy);
   if (interrupted()) throw Failure("interrupted; no output written", 130);
-  check(efq_model_save_onnx(q, out.c_str()), "writing " + out);
+  std::string format = a.get("--format", "qdq");
+  if (format == "qdq") {
+    char* notes = nullptr;
+    check(efq_model_save_onnx_qdq(q, out.c_str(), &notes), "writing " + out);
+    if (notes && *notes && !a.has("--quiet")) std::fprintf(stderr, "note: %s", notes);
+    efq_string_free(notes);
+  } else if (format == "fakequant") {
+    check(efq_model_save_onnx(q, out.c_str()), "writing " + out);
+  } else {
+    throw Failure("--format must be qdq or fakequant", 2);
+  }
   char* text = nullptr;
   check(efq_report_to_json(rep, &text), "report");
   nlohmann::ordered_json report = nlohmann::ordered_json::parse(text);
