@@ -24,6 +24,23 @@ EFQ_API efq_status efq_phantom_write_dataset(efq_phantom_kind kind, int num_trai
                                              uint64_t seed, const int64_t* dims,
                                              const char* out_dir);
 
+/** The network input tensor [1, C, D, H, W] (float32, W fastest) the model sees for `volume`:
+ *  normalization, resampling to the model spacing and axis order applied as efq_segment does.
+ *  Free with efq_buffer_free. @since 0.1 (experimental) */
+EFQ_API efq_status efq_volume_network_input(const efq_model* model, const efq_volume* volume,
+                                            const efq_config* config, float** tensor_out,
+                                            int64_t shape_out[5]);
+
+/** Runs the raw network (no preprocessing, no sliding window, no activation) on one tensor
+ *  [N, C, D, H, W]; returns its first output (5-D). Free with efq_buffer_free.
+ *  @since 0.1 (experimental) */
+EFQ_API efq_status efq_model_forward(const efq_model* model, const efq_config* config,
+                                     const float* input, const int64_t shape[5],
+                                     float** output_out, int64_t shape_out[5]);
+
+/** Frees a buffer returned by the functions above (NULL is a no-op). @since 0.1 (experimental) */
+EFQ_API void efq_buffer_free(float* buffer);
+
 #ifdef __cplusplus
 }
 #endif

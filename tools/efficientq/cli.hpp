@@ -61,6 +61,7 @@ int cmd_segment(int argc, char** argv);
 int cmd_eval(int argc, char** argv);
 int cmd_phantom(int argc, char** argv);
 int cmd_quantize(int argc, char** argv);
+int cmd_verify(int argc, char** argv);
 
 /// Splits on a separator.
 std::vector<std::string> split_on(const std::string& s, char sep);

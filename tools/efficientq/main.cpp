@@ -18,6 +18,7 @@ const char* kUsage =
     "  segment MODEL IMAGE... -o SEG       segment one case (one NIfTI per modality)\n"
     "  eval MODEL DATASET_DIR              Dice on an nnU-Net v2 raw dataset split\n"
     "  quantize MODEL --calib IMAGE... -o OUT.onnx   quantize with EfficientQ (or a baseline)\n"
+"  verify MODEL IMAGE...               agreement with onnxruntime on the same input\n"
     "  phantom liver|brats -o DIR          write a synthetic phantom dataset\n"
     "\n"
     "  efficientq COMMAND --help           options of a command\n"
@@ -49,6 +50,7 @@ int main(int argc, char** argv) {
     if (cmd == "eval") return cli::cmd_eval(argc - 2, argv + 2);
     if (cmd == "phantom") return cli::cmd_phantom(argc - 2, argv + 2);
     if (cmd == "quantize") return cli::cmd_quantize(argc - 2, argv + 2);
+    if (cmd == "verify") return cli::cmd_verify(argc - 2, argv + 2);
     throw cli::Failure("unknown command '" + cmd + "' (see efficientq --help)", 2);
   } catch (const cli::Failure& f) {
     std::fprintf(stderr, "efficientq %s: error: %s\n", cmd.c_str(), f.what());

@@ -1,0 +1,70 @@
+// Experimental: the network input of a volume, and one raw forward pass (for agreement checks
+// against other runtimes).
+#include <efficientq/efficientq_experimental.h>
+
+#include <cstdlib>
+#include <cstring>
+
+#include "backends/backend.hpp"
+#include "capi/guard.hpp"
+#include "capi/handles.hpp"
+#include "infer/executor.hpp"
+#include "infer/segment.hpp"
+
+using efq::capi::guarded;
+using efq::capi::require;
+
+namespace {
+
+float* copy_out(const efq::Tensor& t, int64_t shape_out[5]) {
+  if (t.rank() != 5) efq::fail(efq::ErrorCode::kUnsupported, "the result is not 5-D: " + efq::shape_str(t.shape));
+  float* p = static_cast<float*>(std::malloc(t.f.size() * sizeof(float)));
+  if (!p) throw std::bad_alloc();
+  std::memcpy(p, t.f.data(), t.f.size() * sizeof(float));
+  for (int d = 0; d < 5; ++d) shape_out[d] = t.shape[d];
+  return p;
+}
+
+}  // namespace
+
+extern "C" {
+
+efq_status efq_volume_network_input(const efq_model* model, const efq_volume* volume,
+                                    const efq_config* config, float** tensor_out,
+                                    int64_t shape_out[5]) {
+  return guarded([&] {
+    require(model, "model");
+    require(volume, "volume");
+    require(tensor_out, "tensor_out");
+    require(shape_out, "shape_out");
+    *tensor_out = nullptr;
+    const efq::Conventions c = efq::capi::effective_conventions(*model, config);
+    efq::check_modalities(model->graph, volume->modalities, c);
+    efq::Tensor x = efq::prepare_input(volume->modalities, c, nullptr, nullptr);
+    *tensor_out = copy_out(x, shape_out);
+  });
+}
+
+efq_status efq_model_forward(const efq_model* model, const efq_config* config, const float* input,
+                             const int64_t shape[5], float** output_out, int64_t shape_out[5]) {
+  return guarded([&] {
+    require(model, "model");
+    require(input, "input");
+    require(shape, "shape");
+    require(output_out, "output_out");
+    require(shape_out, "shape_out");
+    *output_out = nullptr;
+    efq::Tensor x = efq::Tensor::zeros({shape[0], shape[1], shape[2], shape[3], shape[4]});
+    std::memcpy(x.f.data(), input, x.f.size() * sizeof(float));
+    auto be = efq::create_backend(efq::capi::config_device(config), efq::capi::config_threads(config));
+    efq::Executor ex(model->graph, *be);
+    std::vector<efq::Tensor> in;
+    in.push_back(std::move(x));
+    auto outs = ex.run(std::move(in));
+    *output_out = copy_out(outs.at(0), shape_out);
+  });
+}
+
+void efq_buffer_free(float* buffer) { std::free(buffer); }
+
+}  // extern "C"

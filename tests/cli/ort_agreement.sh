@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Our engine against onnxruntime (the independent runtime, from PyPI into build/venv): the FP32
+# brain model, and QDQ exports at W8A8, W4A8, W2A8 (symmetric per-channel) and faithful W4A8 / W2A8
+# must load in onnxruntime and agree with us on >= 99.9 % of the voxel labels of a 64^3 window.
+set -euo pipefail
+cli=${EFQ_CLI:?} src=${EFQ_SRC:?} tmp=${EFQ_TMP:?}
+build=$(cd "$(dirname "$cli")" && pwd)
+rm -rf "$tmp" && mkdir -p "$tmp"
+venv="$build/venv"
+if ! "$venv/bin/python" -c "import onnxruntime, numpy" 2>/dev/null; then
+  echo "creating $venv with onnxruntime from PyPI"
+  rm -rf "$venv"
+  python3 -m venv "$venv" || /usr/bin/python3 -m venv "$venv"
+  "$venv/bin/pip" install -q onnxruntime numpy
+fi
+model="$src/models/brain.onnx"
+img="$src/tests/data/brain/imagesTs/colin_ch2_0000.nii.gz"
+calib=/usr/share/mricron/templates/ch2better.nii.gz
+check() {  # FILE MIN_AGREEMENT MAX_DIFF
+  "$cli" verify "$1" "$img" --python "$venv/bin/python" --json "$tmp/v.json" >/dev/null
+  python3 - "$tmp/v.json" "$2" "$3" "$(basename "$1")" <<'PY'
+import json, sys
+v = json.load(open(sys.argv[1])); agree, diff, name = float(sys.argv[2]), float(sys.argv[3]), sys.argv[4]
+print(f"{name}: labels agree {100*v['label_agreement']:.4f} %, max |d prob| {v['max_abs_diff']:.3g}")
+assert v["label_agreement"] >= agree, "label agreement too low"
+assert v["max_abs_diff"] <= diff, "probabilities differ too much"
+PY
+}
+check "$model" 1.0 1e-4
+for cfg in "8 symmetric" "4 symmetric" "2 symmetric" "4 faithful" "2 faithful"; do
+  set -- $cfg
+  out="$tmp/brain_w$1a8_$2.onnx"
+  "$cli" quantize "$model" --calib "$calib" -o "$out" --wbits "$1" --abits 8 --grid "$2" --iters 40 --quiet
+  check "$out" 0.999 1.0
+done
+echo "ort_agreement passed"
