@@ -19,6 +19,7 @@ struct WindowParams {
   std::vector<int64_t> pad_begin, pad_end;        // size = spatial rank
   std::vector<int64_t> output_padding;            // ConvTranspose only
   int64_t group = 1;
+  bool transposed = false;                        // set for ConvTranspose geometry
 };
 
 enum class PoolKind { kMax, kAverageIncludePad, kAverageExcludePad };
@@ -102,6 +103,9 @@ class Backend {
   /// Accumulates GramStats for conv(x, ·) against target y ([N, C_out, out spatial...]) with
   /// voxel weights h (one per output position, n-major then spatial; null = all ones).
   /// Dilation supported; group must be 1. Never materialises the whole im2col.
+  /// With p.transposed (ConvTranspose), x̃_j holds x[c, (j + pad − t·dil)/stride] for each input
+  /// channel c and kernel tap t (zero where that is not an integer inside the input), so row o of
+  /// Θ is W[:, o, :] flattened over (c, t).
   virtual void gram_accumulate(const WindowParams& p, const Tensor& x, const Tensor& y,
                                const float* h, GramStats& stats) = 0;
   /// Cholesky factor of the n×n SPD matrix `a` (row-major). Throws kNumerical if not SPD.

@@ -146,13 +146,40 @@ void CpuBackend::conv_transpose(const void* key, const WindowParams& p, const Te
   const int64_t cin = w.shape[0], cout_g = w.shape[1], g = p.group;
   Shape ys{x.shape[0], cout_g * g};
   memory::dims pe_eff;
+  bool grow = false;  // output_padding beyond the end pad: trailing outputs get only the bias
   for (size_t d = 0; d < sr; ++d) {
     int64_t op = p.output_padding.empty() ? 0 : p.output_padding[d];
     ys.push_back((x.shape[2 + d] - 1) * p.stride[d] - p.pad_begin[d] - p.pad_end[d] +
                  p.dilation[d] * (p.kernel[d] - 1) + op + 1);
     pe_eff.push_back(p.pad_end[d] - op);
-    if (pe_eff.back() < 0)
-      fail(ErrorCode::kUnsupported, "ConvTranspose with output_padding larger than the end pad");
+    if (pe_eff.back() < 0) grow = true;
+  }
+  if (grow) {
+    WindowParams q = p;
+    for (size_t d = 0; d < sr; ++d) {
+      const int64_t op = p.output_padding.empty() ? 0 : p.output_padding[d];
+      q.output_padding[d] = std::min(op, p.pad_end[d]);
+    }
+    Tensor small;
+    conv_transpose(key, q, x, w, b, small);
+    y.resize(ys);
+    const int64_t nc = ys[0] * ys[1];
+    int64_t in3[3] = {1, 1, 1}, out3[3] = {1, 1, 1};
+    for (size_t d = 0; d < sr; ++d) {
+      in3[3 - sr + d] = small.shape[2 + d];
+      out3[3 - sr + d] = ys[2 + d];
+    }
+    for (int64_t c = 0; c < nc; ++c) {
+      const float bias = b ? b->f[c % ys[1]] : 0.f;
+      for (int64_t a = 0; a < out3[0]; ++a)
+        for (int64_t bb = 0; bb < out3[1]; ++bb)
+          for (int64_t e = 0; e < out3[2]; ++e) {
+            const bool in = a < in3[0] && bb < in3[1] && e < in3[2];
+            y.f[((c * out3[0] + a) * out3[1] + bb) * out3[2] + e] =
+                in ? small.f[((c * in3[0] + a) * in3[1] + bb) * in3[2] + e] : bias;
+          }
+    }
+    return;
   }
   y.resize(ys);
   Impl& im = *impl_;

@@ -83,16 +83,26 @@ void CpuBackend::gram_accumulate(const WindowParams& p, const Tensor& x, const T
       const int64_t od = r / g.out[1];
       float* row = xt.data() + j * k1;
       const float* xn = x.data() + n * g.c1 * g.in[0] * g.in[1] * g.in[2];
+      // Source index along one axis for output o and tap t (−1 when no input feeds it).
+      auto src = [&](int a, int64_t o, int64_t t) -> int64_t {
+        if (!p.transposed) {
+          const int64_t z = o * g.s[a] - g.pb[a] + t * g.d[a];
+          return z >= 0 && z < g.in[a] ? z : -1;
+        }
+        const int64_t num = o + g.pb[a] - t * g.d[a];
+        if (num < 0 || num % g.s[a]) return -1;
+        const int64_t z = num / g.s[a];
+        return z < g.in[a] ? z : -1;
+      };
       int64_t col = 0;
       for (int64_t c = 0; c < g.c1; ++c)
         for (int64_t a = 0; a < g.k[0]; ++a) {
-          const int64_t zd = od * g.s[0] - g.pb[0] + a * g.d[0];
+          const int64_t zd = src(0, od, a);
           for (int64_t b = 0; b < g.k[1]; ++b) {
-            const int64_t zh = oh * g.s[1] - g.pb[1] + b * g.d[1];
+            const int64_t zh = src(1, oh, b);
             for (int64_t e = 0; e < g.k[2]; ++e, ++col) {
-              const int64_t zw = ow * g.s[2] - g.pb[2] + e * g.d[2];
-              const bool in = zd >= 0 && zd < g.in[0] && zh >= 0 && zh < g.in[1] && zw >= 0 &&
-                              zw < g.in[2];
+              const int64_t zw = src(2, ow, e);
+              const bool in = zd >= 0 && zh >= 0 && zw >= 0;
               row[col] = in ? xn[((c * g.in[0] + zd) * g.in[1] + zh) * g.in[2] + zw] : 0.f;
             }
           }

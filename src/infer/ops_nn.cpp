@@ -56,10 +56,13 @@ std::vector<int64_t> weight_kernel(const Tensor& w) {
   return std::vector<int64_t>(w.shape.begin() + 2, w.shape.end());
 }
 
+WindowParams transpose_window(const Node& n, const Shape& x, const Tensor& w);
+
 }  // namespace
 
 WindowParams conv_window(const Graph& g, const Node& n, const Shape& x_shape) {
   const Tensor& w = g.constant(n.inputs.at(1), n);
+  if (n.op == "ConvTranspose") return transpose_window(n, x_shape, w);
   WindowParams p = window(n, x_shape, n.attr_ints("kernel_shape", weight_kernel(w)));
   p.group = n.attr_int("group", 1);
   return p;
@@ -92,37 +95,37 @@ void op_conv(OpContext& c) {
   c.be.conv(&c.n, p, x, w, b, *c.out[0]);
 }
 
-void op_conv_transpose(OpContext& c) {
-  const Tensor& x = c.input(0);
-  const Tensor& w = c.g.constant(c.n.inputs[1], c.n);
-  if (x.rank() < 3 || x.rank() > 5 || w.rank() != x.rank())
-    c.error("input " + shape_str(x.shape) + " and weights " + shape_str(w.shape) +
-            " must be rank 3-5 and equal");
-  const int64_t group = c.n.attr_int("group", 1);
-  if (group < 1 || x.shape[1] != w.shape[0] || w.shape[0] % group)
-    c.error("input channels do not match weights " + shape_str(w.shape));
-  const size_t sr = x.shape.size() - 2;
+WindowParams transpose_window(const Node& n, const Shape& x, const Tensor& w) {
+  auto err = [&](const std::string& m) { fail(ErrorCode::kInvalidArgument, n.describe() + ": " + m); };
+  if (x.size() < 3 || x.size() > 5 || w.rank() != static_cast<int64_t>(x.size()))
+    err("input " + shape_str(x) + " and weights " + shape_str(w.shape) + " must be rank 3-5 and equal");
+  const int64_t group = n.attr_int("group", 1);
+  if (group < 1 || x[1] != w.shape[0] || w.shape[0] % group)
+    err("input channels do not match weights " + shape_str(w.shape));
+  const size_t sr = x.size() - 2;
   WindowParams p;
-  p.kernel = c.n.attr_ints("kernel_shape", weight_kernel(w));
-  p.stride = c.n.attr_ints("strides", std::vector<int64_t>(sr, 1));
-  p.dilation = c.n.attr_ints("dilations", std::vector<int64_t>(sr, 1));
-  p.output_padding = c.n.attr_ints("output_padding", std::vector<int64_t>(sr, 0));
-  std::vector<int64_t> pads = c.n.attr_ints("pads", std::vector<int64_t>(2 * sr, 0));
+  p.kernel = n.attr_ints("kernel_shape", weight_kernel(w));
+  p.stride = n.attr_ints("strides", std::vector<int64_t>(sr, 1));
+  p.dilation = n.attr_ints("dilations", std::vector<int64_t>(sr, 1));
+  p.output_padding = n.attr_ints("output_padding", std::vector<int64_t>(sr, 0));
+  std::vector<int64_t> pads = n.attr_ints("pads", std::vector<int64_t>(2 * sr, 0));
   if (p.kernel.size() != sr || p.stride.size() != sr || p.dilation.size() != sr ||
       pads.size() != 2 * sr || p.output_padding.size() != sr)
-    c.error("kernel/strides/dilations/pads/output_padding do not match the spatial rank");
+    err("kernel/strides/dilations/pads/output_padding do not match the spatial rank");
   p.pad_begin.assign(pads.begin(), pads.begin() + sr);
   p.pad_end.assign(pads.begin() + sr, pads.end());
   p.group = group;
-  const std::string ap = c.n.attr_string("auto_pad", "NOTSET");
-  std::vector<int64_t> out_shape = c.n.attr_ints("output_shape");
+  p.transposed = true;
+  const std::string ap = n.attr_string("auto_pad", "NOTSET");
+  std::vector<int64_t> out_shape = n.attr_ints("output_shape");
   if (!out_shape.empty() || ap == "SAME_UPPER" || ap == "SAME_LOWER") {
     if (out_shape.size() > sr) out_shape.erase(out_shape.begin(), out_shape.end() - sr);
     for (size_t d = 0; d < sr; ++d) {
-      int64_t target = out_shape.empty() ? x.shape[2 + d] * p.stride[d] : out_shape[d];
-      int64_t total = p.stride[d] * (x.shape[2 + d] - 1) + p.output_padding[d] +
+      int64_t target = out_shape.empty() ? x[2 + d] * p.stride[d] : out_shape[d];
+      int64_t total = p.stride[d] * (x[2 + d] - 1) + p.output_padding[d] +
                       (p.kernel[d] - 1) * p.dilation[d] + 1 - target;
-      if (total < 0) c.unsupported("output_shape larger than the full transposed output");
+      if (total < 0)
+        fail(ErrorCode::kUnsupported, n.describe() + ": output_shape larger than the full transposed output");
       p.pad_begin[d] = ap == "SAME_UPPER" ? total / 2 : total - total / 2;
       p.pad_end[d] = total - p.pad_begin[d];
     }
@@ -130,10 +133,17 @@ void op_conv_transpose(OpContext& c) {
     std::fill(p.pad_begin.begin(), p.pad_begin.end(), 0);
     std::fill(p.pad_end.begin(), p.pad_end.end(), 0);
   }
+  return p;
+}
+
+void op_conv_transpose(OpContext& c) {
+  const Tensor& x = c.input(0);
+  const Tensor& w = c.g.constant(c.n.inputs[1], c.n);
+  const WindowParams p = transpose_window(c.n, x.shape, w);
   const Tensor* b = c.has_input(2) ? c.in[2] : nullptr;
   if (c.shapes_only) {
-    Shape ys{x.shape[0], w.shape[1] * group};
-    for (size_t d = 0; d < sr; ++d)
+    Shape ys{x.shape[0], w.shape[1] * p.group};
+    for (size_t d = 0; d < p.kernel.size(); ++d)
       ys.push_back((x.shape[2 + d] - 1) * p.stride[d] - p.pad_begin[d] - p.pad_end[d] +
                    p.dilation[d] * (p.kernel[d] - 1) + p.output_padding[d] + 1);
     c.out[0]->shape = ys;

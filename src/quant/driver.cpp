@@ -242,7 +242,7 @@ QuantResult quantize_graph(Graph& g, Backend& be, const Tensor& calib, const Ten
     const auto t0 = Clock::now();
     rep.name = n.name;
     rep.op = n.op;
-    const Tensor& w = g.values[n.inputs[1]].data;
+    const Tensor w = g.values[n.inputs[1]].data;  // a copy: add_value() below may reallocate
     rep.weight_shape = w.shape;
     rep.skipped = p.skip;
     rep.wbits = p.skip ? 32 : p.wbits;
@@ -258,17 +258,39 @@ QuantResult quantize_graph(Graph& g, Backend& be, const Tensor& calib, const Ten
     const Tensor& x = *in.at(0);
     const Tensor& y = targets.at(n.outputs[0]);
     rep.output_shape = y.shape;
-    const int64_t c2 = n.op == "Conv" ? w.shape[0] : w.shape[1] * n.attr_int("group", 1);
-    std::vector<float> w0(w.f.begin(), w.f.end());
+    const bool transposed = n.op == "ConvTranspose";
+    const int64_t group = n.attr_int("group", 1);
+    const int64_t c2 = transposed ? w.shape[1] * group : w.shape[0];
+    // Solver layout: one row per output channel. ConvTranspose stores [C_in, C_out, k...]:
+    // transpose it to [C_out, C_in·k] (and back when writing the layer).
+    const int64_t ksz = w.numel() / (w.shape[0] * w.shape[1]);
+    const int64_t cin = w.shape[0];
+    auto to_rows = [&](const std::vector<float>& v) {
+      if (!transposed || group != 1) return v;
+      std::vector<float> r(v.size());
+      for (int64_t c = 0; c < cin; ++c)
+        for (int64_t o = 0; o < c2; ++o)
+          for (int64_t t = 0; t < ksz; ++t) r[(o * cin + c) * ksz + t] = v[(c * c2 + o) * ksz + t];
+      return r;
+    };
+    auto from_rows = [&](const auto& r) {
+      auto v = r;
+      if (!transposed || group != 1) return v;
+      for (int64_t c = 0; c < cin; ++c)
+        for (int64_t o = 0; o < c2; ++o)
+          for (int64_t t = 0; t < ksz; ++t) v[(c * c2 + o) * ksz + t] = r[(o * cin + c) * ksz + t];
+      return v;
+    };
+    std::vector<float> w0 = to_rows(w.f);
     std::vector<float> b0(static_cast<size_t>(c2), 0.f);
     if (n.inputs.size() >= 3 && n.inputs[2] >= 0) b0 = g.values[n.inputs[2]].data.f;
     Quantizer wq = Quantizer::for_weights(opt.grid, p.wbits);
     const bool per_channel = opt.per_channel;
     LayerSolution sol;
-    const bool gram_ok = n.op == "Conv" && n.attr_int("group", 1) == 1 && x.rank() >= 3;
+    const bool gram_ok = group == 1 && x.rank() >= 3;
     if (!gram_ok) {
-      // ConvTranspose / grouped convolutions: no layer-wise solver yet; MSE-optimal projection
-      // per output channel of the ONNX weight layout (axis 0).
+      // Grouped convolutions: no layer-wise solver yet; MSE-optimal projection per row of the
+      // ONNX weight layout (axis 0).
       Quantizer q = wq;
       std::vector<float> v = w0;
       std::vector<int64_t> codes(v.size());
@@ -281,8 +303,7 @@ QuantResult quantize_graph(Graph& g, Backend& be, const Tensor& calib, const Ten
       sol.bias = b0;
       sol.quantizer = q;
       rep.solver = opt.method == Method::kRtn ? "rtn" : "mse";
-      rep.note = n.op == "ConvTranspose" ? "ConvTranspose: the layer-wise solver does not cover it yet; MSE projection"
-                                         : "grouped convolution: MSE projection";
+      rep.note = "grouped convolution: the layer-wise solver does not cover it yet; MSE projection";
     } else {
       const WindowParams wp = conv_window(g, n, x.shape);
       std::vector<float> h;
@@ -325,7 +346,7 @@ QuantResult quantize_graph(Graph& g, Backend& be, const Tensor& calib, const Ten
     const int wid = g.add_value(n.name + ".weight_quantized");
     g.values[wid].constant = true;
     g.values[wid].data = w;
-    g.values[wid].data.f = sol.weights;
+    g.values[wid].data.f = gram_ok ? from_rows(sol.weights) : sol.weights;
     const int bid = g.add_value(n.name + ".bias_quantized");
     g.values[bid].constant = true;
     g.values[bid].data = Tensor::zeros({c2});
@@ -336,12 +357,12 @@ QuantResult quantize_graph(Graph& g, Backend& be, const Tensor& calib, const Ten
     WeightQuant wqi;
     wqi.bits = p.wbits;
     wqi.grid = to_string(opt.grid);
-    wqi.axis = 0;
+    wqi.axis = transposed && gram_ok ? 1 : 0;
     wqi.scale = sol.quantizer.scale;
     wqi.zero_point = sol.quantizer.zero_point;
     wqi.qmin = sol.quantizer.qmin;
     wqi.qmax = sol.quantizer.qmax;
-    wqi.codes = sol.codes;
+    wqi.codes = gram_ok ? from_rows(sol.codes) : sol.codes;
     g.weight_quant[n.name] = std::move(wqi);
     be.forget(&n);
     targets.erase(n.outputs[0]);  // free the target

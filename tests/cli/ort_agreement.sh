@@ -33,4 +33,22 @@ for cfg in "8 symmetric" "4 symmetric" "2 symmetric" "4 faithful" "2 faithful"; 
   "$cli" quantize "$model" --calib "$calib" -o "$out" --wbits "$1" --abits 8 --grid "$2" --iters 40 --quiet
   check "$out" 0.999 1.0
 done
+# Other architectures (random-weight fixtures with ConvTranspose, InstanceNorm, PReLU/LeakyReLU):
+# weight-only W4 (ConvTranspose solved by ADMM, exported with per-channel axis-1 DequantizeLinear).
+"$cli" phantom liver --train 1 --test 0 --seed 3 --size 48,48,32 -o "$tmp/ph" >/dev/null
+ph="$tmp/ph/imagesTr/liver_000_0000.nii.gz"
+for m in nnunet_plain monai_unet; do
+  imgs="$ph"; [ $m = monai_unet ] && imgs="$ph $ph"
+  "$cli" quantize "$src/tests/data/fixtures/$m.onnx" $(for i in $imgs; do echo --calib $i; done | head -1) \
+    $( [ $m = monai_unet ] && echo "$ph" ) -o "$tmp/$m.w4.onnx" --wbits 4 --abits none \
+    --normalize ct:-200,300 --quiet --json "$tmp/$m.json"
+  python3 - "$tmp/$m.json" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+t = [l for l in r["layers"] if l["op"] == "ConvTranspose"]
+assert t and all(l["solver"] == "admm" and l["mse_after"] <= l["mse_before"] for l in t), t
+PY
+  "$cli" verify "$tmp/$m.w4.onnx" $imgs --normalize ct:-200,300 --python "$venv/bin/python" --json "$tmp/v.json" >/dev/null
+  python3 -c "import json; v=json.load(open('$tmp/v.json')); print('$m W4 weight-only: labels agree', v['label_agreement']); assert v['label_agreement'] >= 0.999"
+done
 echo "ort_agreement passed"

@@ -232,3 +232,40 @@ TEST_CASE("attention weights rare predicted classes by sqrt(max n / n_k)") {
   Attention fp(logits, Activation::kSoftmax, faithful);
   CHECK(fp.weights_for({1, 8, 3, 3, 3}).empty());  // no pyramid level of that shape: h ≡ 1
 }
+
+TEST_CASE("transposed-convolution Gram statistics give the loss of the real ConvTranspose") {
+  auto be = create_backend("cpu", 0);
+  struct Geo { std::vector<int64_t> k, s, pb, pe, op; };
+  for (Geo geo : {Geo{{2, 2, 2}, {2, 2, 2}, {0, 0, 0}, {0, 0, 0}, {0, 0, 0}},          // nnU-Net
+                  Geo{{3, 3, 3}, {2, 2, 2}, {1, 1, 1}, {1, 1, 1}, {1, 1, 1}},          // MONAI
+                  Geo{{3, 2, 3}, {1, 2, 2}, {1, 0, 0}, {1, 0, 1}, {0, 1, 1}}}) {
+    Tensor x = random_tensor({2, 3, 4, 5, 3}, 21);
+    WindowParams p;
+    p.kernel = geo.k;
+    p.stride = geo.s;
+    p.dilation = {1, 1, 1};
+    p.pad_begin = geo.pb;
+    p.pad_end = geo.pe;
+    p.output_padding = geo.op;
+    p.transposed = true;
+    Tensor w = random_tensor({3, 4, geo.k[0], geo.k[1], geo.k[2]}, 22);  // [C_in, C_out, k]
+    Tensor w2 = random_tensor({3, 4, geo.k[0], geo.k[1], geo.k[2]}, 23);
+    Tensor b = random_tensor({4}, 24);
+    Tensor y, yhat;
+    be->conv_transpose(&w, p, x, w, &b, y);
+    be->conv_transpose(&w2, p, x, w2, &b, yhat);
+    double mse = 0;
+    for (size_t i = 0; i < y.f.size(); ++i) mse += double(yhat.f[i] - y.f[i]) * (yhat.f[i] - y.f[i]);
+    mse /= static_cast<double>(y.f.size());
+    GramStats st;
+    be->gram_accumulate(p, x, y, nullptr, st);
+    const int64_t ksz = geo.k[0] * geo.k[1] * geo.k[2];
+    std::vector<float> rows(w2.f.size());  // [C_out, C_in·k]
+    for (int64_t c = 0; c < 3; ++c)
+      for (int64_t o = 0; o < 4; ++o)
+        for (int64_t t = 0; t < ksz; ++t) rows[(o * 3 + c) * ksz + t] = w2.f[(c * 4 + o) * ksz + t];
+    const double gl = gram_loss(st, make_theta(rows, b.f, 4, 3 * ksz));
+    CAPTURE(geo.k[0]);
+    CHECK(gl == doctest::Approx(mse).epsilon(1e-4));
+  }
+}
