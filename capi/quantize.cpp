@@ -3,6 +3,7 @@
 #include "capi/handles.hpp"
 #include "core/sha256.hpp"
 #include "infer/segment.hpp"
+#include "onnx/efq_format.hpp"
 #include "onnx/export.hpp"
 #include "quant/driver.hpp"
 #include "quant/report.hpp"
@@ -108,6 +109,38 @@ efq_status efq_model_save_onnx_qdq(const efq_model* model, const char* path, cha
       for (const auto& n : notes) joined += n + "\n";
       *notes_out = efq::capi::dup_string(joined);
     }
+  });
+}
+
+efq_status efq_model_save_efq(const efq_model* model, const char* path, efq_efq_size* size_out) {
+  return guarded([&] {
+    require(model, "model");
+    require(path, "path");
+    if (model->graph.weight_quant.empty())
+      efq::fail(efq::ErrorCode::kInvalidState, "the model is not quantized (nothing to pack)");
+    if (size_out && size_out->struct_size < sizeof(efq_efq_size))
+      efq::fail(efq::ErrorCode::kInvalidArgument, "size_out->struct_size is too small");
+    efq::save_efq_file(model->graph, path);
+    if (size_out) {
+      const efq::EfqSize s = efq::efq_size(model->graph);
+      size_out->packed_code_bytes = s.packed_code_bytes;
+      size_out->fp32_weight_bytes = s.fp32_weight_bytes;
+      size_out->file_bytes = s.file_bytes;
+    }
+  });
+}
+
+efq_status efq_model_load_efq(efq_context* ctx, const char* path, efq_model** out) {
+  return guarded([&] {
+    require(path, "path");
+    require(out, "model_out");
+    *out = nullptr;
+    auto m = std::make_unique<efq_model>();
+    m->path = path;
+    m->graph = efq::load_efq_file(path);
+    m->conventions = efq::model_conventions(m->graph, path);
+    if (ctx) ctx->log(EFQ_LOG_INFO, std::string("loaded ") + path);
+    *out = m.release();
   });
 }
 

@@ -284,6 +284,23 @@ EFQ_API efq_status efq_model_save_onnx(const efq_model* model, const char* path)
 EFQ_API efq_status efq_model_save_onnx_qdq(const efq_model* model, const char* path,
                                            char** notes_out);
 
+/** Writes the packed `.efq` file (docs/efq-format.md): graph, weight codes bit-packed at their
+ *  real width, scales, zero points, biases, activation quantizers, metadata, CRC-32. Written
+ *  atomically. `size_out` (may be NULL) receives the packed-code bytes, the FP32 bytes of the
+ *  same weights and the file size. @since 0.1 */
+typedef struct efq_efq_size {
+  size_t struct_size;            /**< caller sets sizeof(efq_efq_size) */
+  int64_t packed_code_bytes;
+  int64_t fp32_weight_bytes;
+  int64_t file_bytes;
+} efq_efq_size;
+EFQ_API efq_status efq_model_save_efq(const efq_model* model, const char* path,
+                                      efq_efq_size* size_out);
+
+/** Loads a `.efq` file; the model runs bit for bit as the one that was saved and can be exported
+ *  again. Errors: EFQ_ERR_FORMAT for a bad magic, truncation or a checksum mismatch. @since 0.1 */
+EFQ_API efq_status efq_model_load_efq(efq_context* ctx, const char* path, efq_model** model_out);
+
 /* ---- Evaluation ---------------------------------------------------------------------------- */
 
 /** Segments every case of a split (EFQ_PARAM_SPLIT, default "test") of an nnU-Net v2 raw dataset

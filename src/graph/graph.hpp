@@ -49,7 +49,7 @@ struct WeightQuant {
   int axis = 0;                     // the channel axis of the scales (0 for Conv, 1 for ConvTranspose)
   std::vector<double> scale;        // per channel, or one
   std::vector<int64_t> zero_point;  // same size as scale
-  int64_t qmin = 0, qmax = 0;
+  int64_t qmin = 0, qmax = 0, qstep = 1;  // codes qmin, qmin+qstep, …, qmax
   std::vector<int64_t> codes;       // integer codes in weight order (may be empty)
 };
 

@@ -2,6 +2,7 @@
 
 #include <onnx/onnx_pb.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -70,7 +71,8 @@ void add_attribute(onnx::NodeProto* np, const std::string& name, const Attribute
 
 }  // namespace
 
-std::string export_onnx_bytes(const Graph& g, OnnxFormat format, std::vector<std::string>* notes) {
+std::string export_onnx_bytes(const Graph& g, OnnxFormat format, std::vector<std::string>* notes,
+                              const std::vector<int>* omit) {
   const bool qdq = format == OnnxFormat::kQdq;
   if (qdq && g.opset < 13)
     fail(ErrorCode::kUnsupported, "QDQ export needs opset >= 13 (per-channel DequantizeLinear); the "
@@ -250,6 +252,7 @@ std::string export_onnx_bytes(const Graph& g, OnnxFormat format, std::vector<std
     for (const auto& kv : n.attrs) add_attribute(np, kv.first, kv.second);
   }
   for (int id : const_ids) {
+    if (omit && std::find(omit->begin(), omit->end(), id) != omit->end()) continue;
     bool used_elsewhere = false;  // a replaced weight may still feed another node
     if (dropped_weights.count(id)) {
       for (const auto& np : gp->node())
@@ -263,9 +266,7 @@ std::string export_onnx_bytes(const Graph& g, OnnxFormat format, std::vector<std
   return bytes;
 }
 
-void export_onnx_file(const Graph& g, const std::string& path, OnnxFormat format,
-                      std::vector<std::string>* notes) {
-  const std::string bytes = export_onnx_bytes(g, format, notes);
+void write_file_atomically(const std::string& path, const std::string& bytes) {
   std::random_device rd;
   const std::string tmp = path + ".tmp-" + std::to_string(rd());
   {
@@ -274,6 +275,7 @@ void export_onnx_file(const Graph& g, const std::string& path, OnnxFormat format
     f.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
     f.flush();
     if (!f) {
+      f.close();
       std::remove(tmp.c_str());
       fail(ErrorCode::kIo, path + ": write failed (disk full?)");
     }
@@ -282,6 +284,11 @@ void export_onnx_file(const Graph& g, const std::string& path, OnnxFormat format
     std::remove(tmp.c_str());
     fail(ErrorCode::kIo, path + ": cannot rename the temporary file into place");
   }
+}
+
+void export_onnx_file(const Graph& g, const std::string& path, OnnxFormat format,
+                      std::vector<std::string>* notes) {
+  write_file_atomically(path, export_onnx_bytes(g, format, notes));
 }
 
 }  // namespace efq

@@ -18,7 +18,11 @@ enum class OnnxFormat {
 /// `notes_out` (optional) receives one line per layer kept in float (e.g. faithful 8-bit weights,
 /// whose 255 odd levels do not fit int8).
 std::string export_onnx_bytes(const Graph& g, OnnxFormat format = OnnxFormat::kFakeQuant,
-                              std::vector<std::string>* notes_out = nullptr);
+                              std::vector<std::string>* notes_out = nullptr,
+                              const std::vector<int>* omit_initializers = nullptr);
+
+/// Writes `bytes` to `path` atomically (temporary file in the same folder, then rename).
+void write_file_atomically(const std::string& path, const std::string& bytes);
 void export_onnx_file(const Graph& g, const std::string& path,
                       OnnxFormat format = OnnxFormat::kFakeQuant,
                       std::vector<std::string>* notes_out = nullptr);

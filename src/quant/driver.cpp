@@ -362,6 +362,7 @@ QuantResult quantize_graph(Graph& g, Backend& be, const Tensor& calib, const Ten
     wqi.zero_point = sol.quantizer.zero_point;
     wqi.qmin = sol.quantizer.qmin;
     wqi.qmax = sol.quantizer.qmax;
+    wqi.qstep = sol.quantizer.qstep;
     wqi.codes = gram_ok ? from_rows(sol.codes) : sol.codes;
     g.weight_quant[n.name] = std::move(wqi);
     be.forget(&n);

@@ -269,7 +269,9 @@ void project(const Quantizer& q, float* v, int64_t rows, int64_t cols, int64_t* 
     for (int64_t c = 0; c < cols; ++c) {
       const int64_t code = q.code(v[r * cols + c], ch);
       if (codes) codes[r * cols + c] = code;
-      v[r * cols + c] = static_cast<float>(q.value(code, ch));
+      // As DequantizeLinear computes it (float(q − z) · float(scale)), so QDQ exports and the
+      // packed format reproduce these weights bit for bit in any runtime.
+      v[r * cols + c] = static_cast<float>(code - q.zero_point[ch]) * static_cast<float>(q.scale[ch]);
     }
   }
 }

@@ -163,6 +163,14 @@ Context::Context(bool quiet) {
 
 Config::Config() { check(efq_config_create(&p), "config"); }
 
+efq_model* load_model(const Context& ctx, const std::string& path) {
+  efq_model* m = nullptr;
+  const bool efq = path.size() > 4 && path.compare(path.size() - 4, 4, ".efq") == 0;
+  check(efq ? efq_model_load_efq(ctx.p, path.c_str(), &m) : efq_model_load_onnx(ctx.p, path.c_str(), &m),
+        "loading the model");
+  return m;
+}
+
 void install_interrupt_handler() { std::signal(SIGINT, on_sigint); }
 bool interrupted() { return g_interrupted; }
 

@@ -49,6 +49,9 @@ struct Config {
   ~Config() { efq_config_destroy(p); }
 };
 
+/// Loads an ONNX (FP32, fake-quant or QDQ) or .efq model, by file extension.
+efq_model* load_model(const Context& ctx, const std::string& path);
+
 /// Installs the SIGINT handler; progress callbacks return non-zero once it fired.
 void install_interrupt_handler();
 bool interrupted();

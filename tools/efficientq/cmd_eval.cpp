@@ -24,8 +24,7 @@ int cmd_eval(int argc, char** argv) {
   Config cfg;
   apply_inference_options(a, cfg.p);
   if (a.has("--split")) check(efq_config_set_string(cfg.p, EFQ_PARAM_SPLIT, a.get("--split").c_str()), "--split");
-  efq_model* m = nullptr;
-  check(efq_model_load_onnx(ctx.p, a.positional[0].c_str(), &m), "loading the model");
+  efq_model* m = load_model(ctx, a.positional[0]);
   std::unique_ptr<efq_model, void (*)(efq_model*)> own_m(m, efq_model_destroy);
   efq_report* r = nullptr;
   check(efq_evaluate_dice(ctx.p, m, a.positional[1].c_str(), cfg.p, &r), "evaluating");

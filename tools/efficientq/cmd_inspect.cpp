@@ -17,8 +17,7 @@ int cmd_inspect(int argc, char** argv) {
   }
   if (a.positional.size() != 1) throw Failure("inspect takes one MODEL (see --help)", 2);
   Context ctx(a.has("--quiet"));
-  efq_model* m = nullptr;
-  check(efq_model_load_onnx(ctx.p, a.positional[0].c_str(), &m), "loading the model");
+  efq_model* m = load_model(ctx, a.positional[0]);
   std::unique_ptr<efq_model, void (*)(efq_model*)> own(m, efq_model_destroy);
   int64_t roi[3];
   const int64_t* roi_p = nullptr;

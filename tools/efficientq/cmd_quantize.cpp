@@ -38,7 +38,8 @@ const char* kHelp =
     "  --all-layers           quantize first and last layer at --wbits/--abits too\n"
     "  --iters N --rho R --eta E   ADMM iterations (200) and multipliers (10, 1)\n"
     "  --calib-crop D,H,W     calibration crop (default: METHOD rule min(s,192)//64*64)\n"
-    "  --format qdq|fakequant QDQ ONNX: int8 weight codes + DequantizeLinear, activations as\n"
+    "  --format qdq|fakequant|efq (default: efq for a .efq output, else qdq)\n"
+    "                         QDQ ONNX: int8 weight codes + DequantizeLinear, activations as\n"
     "                         QuantizeLinear/DequantizeLinear (default); or FP32 weights holding\n"
     "                         the dequantized values, activations as Div/Round/Clip/Mul\n"
     "  --eval DATASET_DIR     evaluate FP and quantized Dice on the dataset's test split\n"
@@ -171,8 +172,7 @@ int cmd_quantize(int argc, char** argv) {
     check(efq_config_set_string(cfg.p, EFQ_PARAM_LAYER_OVERRIDES, joined.c_str()), "--layer");
   }
 
-  efq_model* m = nullptr;
-  check(efq_model_load_onnx(ctx.p, a.positional[0].c_str(), &m), "loading the model");
+  efq_model* m = load_model(ctx, a.positional[0]);
   std::unique_ptr<efq_model, void (*)(efq_model*)> own_m(m, efq_model_destroy);
   std::vector<std::unique_ptr<efq_volume, void (*)(efq_volume*)>> vols;
   std::vector<const efq_volume*> vptrs;
@@ -190,7 +190,8 @@ int cmd_quantize(int argc, char** argv) {
   std::unique_ptr<efq_model, void (*)(efq_model*)> own_q(q, efq_model_destroy);
   std::unique_ptr<efq_report, void (*)(efq_report*)> own_r(rep, efq_report_destroy);
   if (interrupted()) throw Failure("interrupted; no output written", 130);
-  std::string format = a.get("--format", "qdq");
+  const bool efq_ext = out.size() > 4 && out.compare(out.size() - 4, 4, ".efq") == 0;
+  std::string format = a.get("--format", efq_ext ? "efq" : "qdq");
   if (format == "qdq") {
     char* notes = nullptr;
     check(efq_model_save_onnx_qdq(q, out.c_str(), &notes), "writing " + out);
@@ -198,8 +199,16 @@ int cmd_quantize(int argc, char** argv) {
     efq_string_free(notes);
   } else if (format == "fakequant") {
     check(efq_model_save_onnx(q, out.c_str()), "writing " + out);
+  } else if (format == "efq") {
+    efq_efq_size sz{sizeof(efq_efq_size), 0, 0, 0};
+    check(efq_model_save_efq(q, out.c_str(), &sz), "writing " + out);
+    if (!a.has("--quiet") && a.get("--json") != "-")
+      std::printf("packed %lld weight bytes (FP32: %lld, ratio %.4f); file %lld bytes\n",
+                  static_cast<long long>(sz.packed_code_bytes), static_cast<long long>(sz.fp32_weight_bytes),
+                  sz.fp32_weight_bytes ? double(sz.packed_code_bytes) / double(sz.fp32_weight_bytes) : 0.0,
+                  static_cast<long long>(sz.file_bytes));
   } else {
-    throw Failure("--format must be qdq or fakequant", 2);
+    throw Failure("--format must be qdq, fakequant or efq", 2);
   }
   char* text = nullptr;
   check(efq_report_to_json(rep, &text), "report");

@@ -28,8 +28,7 @@ int cmd_segment(int argc, char** argv) {
   apply_inference_options(a, cfg.p);
   if (a.has("--probabilities")) check(efq_config_set_int(cfg.p, EFQ_PARAM_WANT_PROBABILITIES, 1), "config");
   auto t0 = std::chrono::steady_clock::now();
-  efq_model* m = nullptr;
-  check(efq_model_load_onnx(ctx.p, a.positional[0].c_str(), &m), "loading the model");
+  efq_model* m = load_model(ctx, a.positional[0]);
   std::unique_ptr<efq_model, void (*)(efq_model*)> own_m(m, efq_model_destroy);
   std::vector<const char*> paths;
   for (size_t k = 1; k < a.positional.size(); ++k) paths.push_back(a.positional[k].c_str());

@@ -114,8 +114,7 @@ int cmd_verify(int argc, char** argv) {
   Context ctx(a.has("--quiet"));
   Config cfg;
   apply_inference_options(a, cfg.p);
-  efq_model* m = nullptr;
-  check(efq_model_load_onnx(ctx.p, a.positional[0].c_str(), &m), "loading the model");
+  efq_model* m = load_model(ctx, a.positional[0]);
   std::unique_ptr<efq_model, void (*)(efq_model*)> own_m(m, efq_model_destroy);
   char* desc = nullptr;
   check(efq_model_describe_json(m, nullptr, &desc), "model");

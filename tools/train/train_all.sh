@@ -49,7 +49,7 @@ train_brats() {
   rm -rf "$WORK/brats_ds" "$WORK/brats_run"
   "$CLI" phantom brats --train 24 --test 4 --seed 2000 -o "$WORK/brats_ds"
   "$PY" $T/train.py --data "$WORK/brats_ds" --out "$WORK/brats_run" --activation sigmoid \
-    --widths 16,32,64,32,16 --patch 48,48,48 --batch 2 --iters 2000 --time-budget 1380 --lr 2e-3 \
+    --widths 16,32,64,32,16 --patch 48,48,48 --batch 2 --iters 1500 --time-budget 1700 --lr 2e-3 \
     --flip-axes 0,1,2 --seed 0 --threads 1
   "$PY" $T/export.py --run "$WORK/brats_run" --out "$MODELS/brats.onnx" --spacing 1.5,1.5,1.5 \
     --roi 48,48,48 --overlap 0.25 --blend gaussian

@@ -1,0 +1,133 @@
+// Export round trips: the fake-quant ONNX, the QDQ ONNX and the packed .efq file reproduce the
+// in-memory quantized model; the C99 reader decodes the same codes.
+#include <doctest/doctest.h>
+
+#include <cstring>
+#include <fstream>
+
+#include "backends/backend.hpp"
+#include "core/error.hpp"
+#include "infer/executor.hpp"
+#include "npy.hpp"
+#include "onnx/efq_format.hpp"
+#include "onnx/export.hpp"
+#include "onnx/import.hpp"
+#include "quant/driver.hpp"
+
+extern "C" {
+#include "../../examples/efq_reader/efq_reader.h"
+}
+
+#ifndef EFQ_TEST_DATA
+#define EFQ_TEST_DATA "tests/data"
+#endif
+
+using namespace efq;
+
+namespace {
+
+Tensor forward(const Graph& g, const Tensor& x) {
+  auto be = create_backend("cpu", 0);
+  Executor ex(g, *be);
+  std::vector<Tensor> in{x};
+  return ex.run(std::move(in)).at(0);
+}
+
+// uresq fixture quantized at `bits` with the given grid, from its own fixture input.
+Graph quantized_uresq(int bits, quant::GridKind grid, Tensor* x_out) {
+  const std::string fix = std::string(EFQ_TEST_DATA) + "/fixtures/";
+  Graph g = import_onnx_file(fix + "uresq.onnx");
+  Tensor x = test::read_npy(fix + "uresq.input.npy");
+  auto be = create_backend("cpu", 0);
+  quant::QuantOptions o = grid == quant::GridKind::kFaithful ? quant::QuantOptions::faithful()
+                                                             : quant::QuantOptions{};
+  o.grid = grid;
+  o.wbits = bits;
+  o.abits = 8;
+  o.admm.iterations = 20;
+  quant::quantize_graph(g, *be, x, nullptr, Conventions{}, o, {});
+  *x_out = x;
+  return g;
+}
+
+bool bit_equal(const Tensor& a, const Tensor& b) {
+  return a.shape == b.shape && std::memcmp(a.f.data(), b.f.data(), a.f.size() * 4) == 0;
+}
+
+}  // namespace
+
+TEST_CASE(".efq round trip reproduces the quantized model bit for bit at 2, 3, 4 and 8 bits") {
+  for (auto grid : {quant::GridKind::kSymmetric, quant::GridKind::kFaithful, quant::GridKind::kAsymmetric})
+    for (int bits : {2, 3, 4, 8}) {
+      CAPTURE(bits);
+      CAPTURE(static_cast<int>(grid));
+      Tensor x;
+      Graph g = quantized_uresq(bits, grid, &x);
+      const Tensor want = forward(g, x);
+      const std::string bytes = efq_bytes(g);
+      Graph back = load_efq_bytes(bytes, "roundtrip.efq");
+      CHECK(bit_equal(forward(back, x), want));
+      CHECK(back.weight_quant.size() == g.weight_quant.size());
+      // Re-saving gives the same file.
+      CHECK(efq_bytes(back) == bytes);
+      // The C99 reader decodes the same codes and weights.
+      const auto* f = reinterpret_cast<const unsigned char*>(bytes.data());
+      const unsigned char* graph = nullptr;
+      uint64_t gsize = 0;
+      char msg[128];
+      REQUIRE(efqr_open(f, bytes.size(), &graph, &gsize, msg) == 0);
+      efqr_layer L;
+      unsigned i = 0;
+      for (; efqr_layer_at(f, bytes.size(), i, &L, msg) == 0; ++i) {
+        const WeightQuant& q = g.weight_quant.at(L.node);
+        REQUIRE(L.num_codes == q.codes.size());
+        bool same = true;
+        for (uint64_t k = 0; k < L.num_codes; ++k) same &= efqr_code(&L, k) == q.codes[k];
+        CHECK(same);
+        const Tensor& w = back.values[back.find_value(L.weight)].data;
+        bool wsame = true;
+        for (uint64_t k = 0; k < L.num_codes; ++k) wsame &= efqr_weight(&L, k) == w.f[k];
+        CHECK(wsame);
+      }
+      CHECK(i == g.weight_quant.size());
+      // Size: codes at their real width.
+      const EfqSize s = efq_size(g);
+      CHECK(s.packed_code_bytes < s.fp32_weight_bytes * (bits + 1) / 32 + 64);
+    }
+}
+
+TEST_CASE("a corrupt or truncated .efq file is a format error") {
+  Tensor x;
+  Graph g = quantized_uresq(4, quant::GridKind::kSymmetric, &x);
+  const std::string bytes = efq_bytes(g);
+  std::string flipped = bytes;
+  flipped[bytes.size() / 2] ^= 0x40;
+  for (const std::string& bad : {flipped, bytes.substr(0, bytes.size() - 9), std::string("EFQ1"),
+                                 std::string("not an efq file at all")}) {
+    try {
+      load_efq_bytes(bad, "bad.efq");
+      FAIL("accepted a bad file");
+    } catch (const Error& e) {
+      CHECK(e.code() == ErrorCode::kFormat);
+    }
+    char msg[128];
+    const unsigned char* graph;
+    uint64_t gs;
+    CHECK(efqr_open(reinterpret_cast<const unsigned char*>(bad.data()), bad.size(), &graph, &gs, msg) != 0);
+  }
+}
+
+TEST_CASE("fake-quant and QDQ ONNX exports reload to the same outputs") {
+  Tensor x;
+  Graph g = quantized_uresq(4, quant::GridKind::kSymmetric, &x);
+  const Tensor want = forward(g, x);
+  Graph fq = import_onnx_bytes(export_onnx_bytes(g, OnnxFormat::kFakeQuant), "fq.onnx");
+  CHECK(bit_equal(forward(fq, x), want));
+  Graph qdq = import_onnx_bytes(export_onnx_bytes(g, OnnxFormat::kQdq), "qdq.onnx");
+  const Tensor got = forward(qdq, x);
+  REQUIRE(got.shape == want.shape);
+  CHECK(bit_equal(got, want));  // weights stored as DequantizeLinear computes them
+  int dq = 0;
+  for (const Node& n : qdq.nodes) dq += n.op == "DequantizeLinear";
+  CHECK(dq > 0);  // activations run as QuantizeLinear/DequantizeLinear pairs
+}
