@@ -52,7 +52,7 @@ train_brats() {
     --widths 16,32,64,32,16 --patch 48,48,48 --batch 2 --iters 1500 --time-budget 1700 --lr 2e-3 \
     --flip-axes 0,1,2 --seed 0 --threads 1
   "$PY" $T/export.py --run "$WORK/brats_run" --out "$MODELS/brats.onnx" --spacing 1.5,1.5,1.5 \
-    --roi 48,48,48 --overlap 0.25 --blend gaussian
+    --roi 64,64,64 --overlap 0.25 --blend gaussian
   "$CLI" eval "$MODELS/brats.onnx" "$WORK/brats_ds"
   "$CLI" eval "$MODELS/brats.onnx" tests/data/brats
 }
