@@ -68,6 +68,19 @@ class SpdFactor {
   virtual void solve(double* r, int64_t nrhs) const = 0;
 };
 
+/// A convolution whose weights and input are integer codes (real int8 inference):
+///   y[o] = x_scale · w_scale[o] · Σ q_x · q_w + bias[o]
+/// with q_x = clamp(round(x / x_scale), 0..255 or −127..127) computed by the backend.
+struct Int8Conv {
+  Shape weight_shape;               // [O, I, k...]
+  std::vector<int8_t> codes;        // weight codes, zero point 0
+  std::vector<float> weight_scale;  // per output channel
+  std::vector<float> bias;          // per output channel (float)
+  float x_scale = 1.f;
+  bool x_unsigned = true;           // u8 activations (else s8)
+  int64_t x_qmin = 0, x_qmax = 255;
+};
+
 class Backend {
  public:
   virtual ~Backend() = default;
@@ -78,6 +91,9 @@ class Backend {
   /// behind a key must not change while it is cached (call forget() after changing them).
   virtual void conv(const void* key, const WindowParams& p, const Tensor& x, const Tensor& w,
                     const Tensor* b, Tensor& y) = 0;
+  /// Real int8 convolution (see Int8Conv); x is float and quantized on the way in.
+  virtual void conv_int8(const void* key, const WindowParams& p, const Tensor& x,
+                         const Int8Conv& w, Tensor& y) = 0;
   /// Transposed convolution, w: [C, O/group, k...] (ONNX layout).
   virtual void conv_transpose(const void* key, const WindowParams& p, const Tensor& x,
                               const Tensor& w, const Tensor* b, Tensor& y) = 0;

@@ -51,6 +51,7 @@ const ParamSpec kParams[] = {
     {EFQ_PARAM_CALIB_CROP_W, ParamSpec::kInt, 0, 4096, 0},
     {EFQ_PARAM_BODY_MASK, ParamSpec::kInt, 0, 1, 0},
     {EFQ_PARAM_FIRST_LAST_8BIT, ParamSpec::kInt, 0, 1, 1},
+    {EFQ_PARAM_INT8, ParamSpec::kInt, 0, 1, 0},
 };
 
 const ParamSpec& spec(efq_param p) {
@@ -294,6 +295,12 @@ quant::QuantOptions quant_options(const efq_config* cfg) {
     pos = semi + 1;
   }
   return o;
+}
+
+bool config_int8(const efq_config* cfg) {
+  if (!cfg) return false;
+  auto it = cfg->ints.find(EFQ_PARAM_INT8);
+  return it != cfg->ints.end() && it->second != 0;
 }
 
 int config_threads(const efq_config* cfg) {

@@ -65,6 +65,7 @@ namespace efq::capi {
 /// The model's conventions overridden by the config's parameters.
 Conventions effective_conventions(const efq_model& m, const efq_config* cfg);
 int config_threads(const efq_config* cfg);
+bool config_int8(const efq_config* cfg);
 quant::QuantOptions quant_options(const efq_config* cfg);
 std::string config_device(const efq_config* cfg);
 

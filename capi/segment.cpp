@@ -38,6 +38,7 @@ efq_status efq_segment(efq_context* ctx, const efq_model* model, const efq_volum
     efq::SegmentRequest req;
     req.conventions = efq::capi::effective_conventions(*model, config);
     req.want_probabilities = want_probs(config);
+    req.int8 = efq::capi::config_int8(config);
     if (ctx)
       req.on_window = [ctx](int done, int total) {
         return ctx->progress("segment", done, total, "");
@@ -110,6 +111,7 @@ efq_status efq_evaluate_dice(efq_context* ctx, const efq_model* model, const cha
                                   efq::capi::config_threads(config));
     efq::SegmentRequest req;
     req.conventions = efq::capi::effective_conventions(*model, config);
+    req.int8 = efq::capi::config_int8(config);
     std::string split = "test";
     if (config && config->strings.count(EFQ_PARAM_SPLIT)) split = config->strings.at(EFQ_PARAM_SPLIT);
     auto on_case = [ctx](int i, int n, const std::string& name) {

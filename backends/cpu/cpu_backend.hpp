@@ -21,6 +21,8 @@ class CpuBackend final : public Backend {
             const Tensor* b, Tensor& y) override;
   void conv_transpose(const void* key, const WindowParams& p, const Tensor& x, const Tensor& w,
                       const Tensor* b, Tensor& y) override;
+  void conv_int8(const void* key, const WindowParams& p, const Tensor& x, const Int8Conv& w,
+                 Tensor& y) override;
   void pool(PoolKind kind, const WindowParams& p, const Tensor& x, Tensor& y) override;
   void unary(UnaryKind kind, float alpha, float beta, const Tensor& x, Tensor& y) override;
   void binary(BinaryKind kind, const Tensor& a, const Tensor& b, Tensor& y) override;
@@ -42,6 +44,8 @@ class CpuBackend final : public Backend {
 
  private:
   std::unique_ptr<Impl> impl_;
+  std::shared_ptr<void> int8_cache_;  // int8 primitives by layer key (int8_conv.cpp)
+  void int8_forget(const void* key);
   int threads_;
 };
 

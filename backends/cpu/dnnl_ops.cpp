@@ -86,8 +86,11 @@ CpuBackend::CpuBackend(int threads) : impl_(std::make_unique<Impl>()), threads_(
 CpuBackend::~CpuBackend() = default;
 
 void CpuBackend::forget(const void* key) {
-  std::lock_guard<std::mutex> lock(impl_->mu);
-  impl_->cache.erase(key);
+  {
+    std::lock_guard<std::mutex> lock(impl_->mu);
+    impl_->cache.erase(key);
+  }
+  int8_forget(key);
 }
 
 void CpuBackend::conv(const void* key, const WindowParams& p, const Tensor& x, const Tensor& w,

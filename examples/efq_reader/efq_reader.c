@@ -82,14 +82,15 @@ int efqr_layer_at(const unsigned char* f, size_t size, unsigned index, efqr_laye
     se = s + len;
     p = se;
     if (type != 2 || seen++ != index) continue;
-    if (copy_name(&s, se, L->node) || copy_name(&s, se, L->weight) || se - s < 16) goto bad;
+    if (copy_name(&s, se, L->node) || copy_name(&s, se, L->weight) || se - s < 20) goto bad;
     L->bits = s[0];
     L->grid = s[1];
     L->axis = s[2];
     L->qmin = (int32_t)rd32(s + 4);
     L->qstep = (int32_t)rd32(s + 8);
-    L->rank = rd32(s + 12);
-    s += 16;
+    L->qmax = (int32_t)rd32(s + 12);
+    L->rank = rd32(s + 16);
+    s += 20;
     if (L->bits < 1 || L->bits > 16 || L->rank > 8 || (size_t)(se - s) < 8u * L->rank + 4) goto bad;
     for (d = 0; d < L->rank; ++d) L->shape[d] = (int64_t)rd64(s + 8 * d);
     s += 8 * L->rank;

@@ -11,7 +11,7 @@ typedef struct efqr_layer {
   char node[256];
   char weight[256];
   int bits, grid, axis;
-  int32_t qmin, qstep;
+  int32_t qmin, qstep, qmax;
   uint32_t rank;
   int64_t shape[8];
   uint32_t num_scales;

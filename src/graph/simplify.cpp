@@ -1,4 +1,5 @@
 // Graph clean-up passes run after import: constants, aliases, BatchNorm folding, dead code.
+#include <algorithm>
 #include <cmath>
 #include <set>
 
@@ -70,6 +71,119 @@ Tensor dequantize(const Tensor& x, const Tensor& scale, const Tensor* zp, int64_
   return y;
 }
 
+int consumer_of(const Graph& g, int value, int* input_index) {
+  int found = -1, uses = 0;
+  for (size_t k = 0; k < g.nodes.size(); ++k)
+    for (size_t i = 0; i < g.nodes[k].inputs.size(); ++i)
+      if (g.nodes[k].inputs[i] == value && !g.nodes[k].op.empty()) {
+        found = static_cast<int>(k);
+        if (input_index) *input_index = static_cast<int>(i);
+        ++uses;
+      }
+  return uses == 1 ? found : -1;
+}
+
+bool scalar_const(const Graph& g, int v, double* out) {
+  if (v < 0 || !g.values[v].constant || g.values[v].data.numel() != 1) return false;
+  const Tensor& t = g.values[v].data;
+  *out = t.dtype == DType::kInt64 ? static_cast<double>(t.i[0]) : t.f[0];
+  return true;
+}
+
+int producer_index(const Graph& g, int v) {
+  for (size_t k = 0; k < g.nodes.size(); ++k)
+    if (!g.nodes[k].op.empty())
+      for (int o : g.nodes[k].outputs)
+        if (o == v) return static_cast<int>(k);
+  return -1;
+}
+
+Node make_fake_quant(const std::string& name, int in, int out, double scale, int64_t qmin,
+                     int64_t qmax, int64_t zp) {
+  Node fq;
+  fq.op = "EfqFakeQuant";
+  fq.name = name;
+  fq.inputs = {in};
+  fq.outputs = {out};
+  auto int_attr = [](int64_t v) {
+    Attribute a;
+    a.kind = Attribute::Kind::kInt;
+    a.i = v;
+    return a;
+  };
+  fq.attrs["calibrated"] = int_attr(1);
+  fq.attrs["qmin"] = int_attr(qmin);
+  fq.attrs["qmax"] = int_attr(qmax);
+  fq.attrs["zero_point"] = int_attr(zp);
+  Attribute f;
+  f.kind = Attribute::Kind::kFloat;
+  f.f = static_cast<float>(scale);
+  fq.attrs["scale"] = f;
+  return fq;
+}
+
+// Recognises the activation quantizers our exports write — Div→Round→Clip→Mul (fake-quant,
+// .efq) and [Clip→]QuantizeLinear→DequantizeLinear (QDQ, per tensor) — and turns them back into
+// one EfqFakeQuant node (same arithmetic), so a reloaded model runs int8 where it can.
+void fuse_activation_quantizers(Graph& g) {
+  for (size_t k = 0; k < g.nodes.size(); ++k) {
+    Node& mul = g.nodes[k];
+    if (mul.op == "Mul" && mul.inputs.size() == 2) {
+      double s1, s2, lo, hi;
+      const int clip_i = producer_index(g, mul.inputs[0]);
+      if (clip_i < 0 || !scalar_const(g, mul.inputs[1], &s2)) continue;
+      Node& clip = g.nodes[clip_i];
+      if (clip.op != "Clip" || clip.inputs.size() < 3 || !scalar_const(g, clip.inputs[1], &lo) ||
+          !scalar_const(g, clip.inputs[2], &hi) || consumer_of(g, clip.outputs[0], nullptr) < 0)
+        continue;
+      const int round_i = producer_index(g, clip.inputs[0]);
+      if (round_i < 0 || g.nodes[round_i].op != "Round" || consumer_of(g, g.nodes[round_i].outputs[0], nullptr) < 0)
+        continue;
+      const int div_i = producer_index(g, g.nodes[round_i].inputs[0]);
+      if (div_i < 0 || g.nodes[div_i].op != "Div" || !scalar_const(g, g.nodes[div_i].inputs[1], &s1) ||
+          s1 != s2 || consumer_of(g, g.nodes[div_i].outputs[0], nullptr) < 0 ||
+          lo != std::floor(lo) || hi != std::floor(hi))
+        continue;
+      const int in = g.nodes[div_i].inputs[0];
+      Node fq = make_fake_quant(mul.name + "/fused", in, mul.outputs[0], s1, static_cast<int64_t>(lo),
+                                static_cast<int64_t>(hi), 0);
+      g.nodes[div_i].op = g.nodes[round_i].op = clip.op = "";
+      mul = fq;
+    } else if (mul.op == "DequantizeLinear") {
+      Node& dq = mul;
+      double s, z = 0, s2, z2 = 0;
+      const int q_i = producer_index(g, dq.inputs.at(0));
+      if (q_i < 0 || g.nodes[q_i].op != "QuantizeLinear" || !scalar_const(g, dq.inputs.at(1), &s)) continue;
+      Node& q = g.nodes[q_i];
+      if (!scalar_const(g, q.inputs.at(1), &s2) || s != s2) continue;
+      if (dq.inputs.size() > 2 && dq.inputs[2] >= 0 && !scalar_const(g, dq.inputs[2], &z)) continue;
+      if (q.inputs.size() > 2 && q.inputs[2] >= 0 && !scalar_const(g, q.inputs[2], &z2)) continue;
+      if (z != z2 || consumer_of(g, q.outputs[0], nullptr) < 0) continue;
+      const bool s8 = q.inputs.size() > 2 && q.inputs[2] >= 0 && g.values[q.inputs[2]].data.onnx_type == 3;
+      int64_t qmin = s8 ? -128 : 0, qmax = s8 ? 127 : 255;
+      int in = q.inputs[0];
+      // A Clip right before (our exports' b-bit range) narrows the codes.
+      const int clip_i = producer_index(g, in);
+      double lo, hi;
+      if (clip_i >= 0 && g.nodes[clip_i].op == "Clip" && g.nodes[clip_i].inputs.size() >= 3 &&
+          scalar_const(g, g.nodes[clip_i].inputs[1], &lo) && scalar_const(g, g.nodes[clip_i].inputs[2], &hi) &&
+          consumer_of(g, g.nodes[clip_i].outputs[0], nullptr) >= 0) {
+        const double clo = std::nearbyint(lo / s) + z, chi = std::nearbyint(hi / s) + z;
+        if (std::fabs(clo * s - z * s - lo) < 1e-6 * std::fabs(lo) + 1e-30 &&
+            std::fabs(chi * s - z * s - hi) < 1e-6 * std::fabs(hi) + 1e-30) {
+          qmin = std::max<int64_t>(qmin, static_cast<int64_t>(clo));
+          qmax = std::min<int64_t>(qmax, static_cast<int64_t>(chi));
+          in = g.nodes[clip_i].inputs[0];
+          g.nodes[clip_i].op = "";
+        }
+      }
+      Node fq = make_fake_quant(dq.name + "/fused", in, dq.outputs[0], s, qmin, qmax, static_cast<int64_t>(z));
+      q.op = "";
+      dq = fq;
+    }
+  }
+}
+
 void fold_constant_dequantize(Graph& g) {
   for (Node& n : g.nodes) {
     if (n.op != "DequantizeLinear") continue;
@@ -84,6 +198,26 @@ void fold_constant_dequantize(Graph& g) {
     Value& out = g.values[n.outputs.at(0)];
     out.data = dequantize(x, s, z, n.attr_int("axis", 1));
     out.constant = true;
+    // Integer weight codes feeding a convolution: remember them (real int8 inference, re-export).
+    int idx = -1;
+    const int user = consumer_of(g, n.outputs[0], &idx);
+    if (user >= 0 && idx == 1 && (g.nodes[user].op == "Conv" || g.nodes[user].op == "ConvTranspose") &&
+        x.dtype == DType::kInt64 && (x.onnx_type == 2 || x.onnx_type == 3)) {
+      WeightQuant wq;
+      wq.bits = 8;
+      wq.grid = x.onnx_type == 3 ? "symmetric" : "asymmetric";
+      int64_t axis = n.attr_int("axis", 1);
+      if (axis < 0) axis += static_cast<int64_t>(x.shape.size());
+      wq.axis = s.numel() > 1 ? static_cast<int>(axis) : 0;
+      for (int64_t c = 0; c < s.numel(); ++c) {
+        wq.scale.push_back(s.f[c]);
+        wq.zero_point.push_back(z ? (z->dtype == DType::kInt64 ? z->i[c] : static_cast<int64_t>(z->f[c])) : 0);
+      }
+      wq.qmin = x.onnx_type == 3 ? -128 : 0;
+      wq.qmax = x.onnx_type == 3 ? 127 : 255;
+      wq.codes = x.i;
+      g.weight_quant[g.nodes[user].name] = std::move(wq);
+    }
     n.op = "";
   }
 }
@@ -190,6 +324,7 @@ void remove_dead(Graph& g) {
 void simplify(Graph& g) {
   fold_constant_nodes(g);
   fold_constant_dequantize(g);
+  fuse_activation_quantizers(g);
   remove_aliases(g);
   remove_dead(g);
   fold_batchnorm(g);

@@ -43,6 +43,45 @@ Executor::Executor(const Graph& g, Backend& backend) : g_(g), be_(backend) {
   for (int o : g.outputs) last_use_[o] = static_cast<int>(g.nodes.size());
 }
 
+int Executor::enable_int8() {
+  int64_t count = 0;
+  for (size_t k = 0; k < g_.nodes.size(); ++k) {
+    const Node& n = g_.nodes[k];
+    auto wq = g_.weight_quant.find(n.name);
+    if (n.op != "Conv" || wq == g_.weight_quant.end() || n.attr_int("group", 1) != 1) continue;
+    const WeightQuant& q = wq->second;
+    const Tensor& w = g_.values[n.inputs.at(1)].data;
+    if (q.codes.size() != static_cast<size_t>(w.numel()) || q.qmin < -127 || q.qmax > 127 || q.axis != 0)
+      continue;
+    bool zero = true;
+    for (int64_t z : q.zero_point) zero &= z == 0;
+    if (!zero) continue;
+    // The input must come straight from a calibrated activation quantizer with zero point 0.
+    const Node* fq = nullptr;
+    for (const Node& p : g_.nodes)
+      if (p.op == "EfqFakeQuant" && p.outputs.at(0) == n.inputs.at(0)) fq = &p;
+    if (!fq || !fq->attr_int("calibrated", 0) || fq->attr_int("zero_point", 0) != 0) continue;
+    const int64_t lo = fq->attr_int("qmin", 0), hi = fq->attr_int("qmax", 255);
+    if (!((lo >= 0 && hi <= 255) || (lo >= -127 && hi <= 127))) continue;
+    Int8Conv c;
+    c.weight_shape = w.shape;
+    c.codes.resize(q.codes.size());
+    for (size_t i = 0; i < q.codes.size(); ++i) c.codes[i] = static_cast<int8_t>(q.codes[i]);
+    const int64_t co = w.shape[0];
+    for (int64_t o = 0; o < co; ++o)
+      c.weight_scale.push_back(static_cast<float>(q.scale.size() == 1 ? q.scale[0] : q.scale.at(o)));
+    c.bias.assign(static_cast<size_t>(co), 0.f);
+    if (n.inputs.size() > 2 && n.inputs[2] >= 0) c.bias = g_.values[n.inputs[2]].data.f;
+    c.x_scale = fq->attr_float("scale", 1.f);
+    c.x_unsigned = lo >= 0;
+    c.x_qmin = lo;
+    c.x_qmax = hi;
+    int8_[static_cast<int>(k)] = std::move(c);
+    ++count;
+  }
+  return static_cast<int>(count);
+}
+
 std::vector<Tensor> Executor::run(std::vector<Tensor> inputs) {
   return execute(std::move(inputs), false, nullptr);
 }
@@ -77,6 +116,8 @@ std::vector<Tensor> Executor::execute(std::vector<Tensor> inputs, bool shapes_on
   for (size_t k = 0; k < g_.nodes.size(); ++k) {
     const Node& n = g_.nodes[k];
     OpContext ctx{g_, n, be_, {}, {}, shapes_only};
+    auto i8 = int8_.find(static_cast<int>(k));
+    if (i8 != int8_.end()) ctx.int8 = &i8->second;
     for (int in : n.inputs) {
       if (in < 0) {
         ctx.in.push_back(nullptr);

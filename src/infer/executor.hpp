@@ -22,6 +22,11 @@ class Executor {
   /// Runs the graph on `inputs` (graph-input order); returns the graph outputs in order.
   std::vector<Tensor> run(std::vector<Tensor> inputs);
 
+  /// Runs W·A quantized convolutions (integer weight codes ≤ 8 bits with zero point 0 whose
+  /// input comes from an activation quantizer) as real int8 convolutions on the backend.
+  /// Returns how many layers qualified.
+  int enable_int8();
+
   /// Shapes of every value for the given input shapes, computed without running float math.
   std::vector<Shape> infer_shapes(const std::vector<Shape>& input_shapes);
 
@@ -38,6 +43,7 @@ class Executor {
   Backend& be_;
   std::vector<int> last_use_;
   std::vector<OpFn> fns_;
+  std::map<int, Int8Conv> int8_;  // by node index
 };
 
 /// Everything an operator implementation sees.
@@ -48,6 +54,7 @@ struct OpContext {
   std::vector<const Tensor*> in;  // null for an omitted optional input
   std::vector<Tensor*> out;
   bool shapes_only;
+  const Int8Conv* int8 = nullptr;  // set when this Conv runs as a real int8 convolution
 
   const Tensor& input(size_t k) const;  // throws a clear error when missing
   bool has_input(size_t k) const { return k < in.size() && in[k] != nullptr; }

@@ -92,6 +92,10 @@ void op_conv(OpContext& c) {
     c.out[0]->shape = ys;
     return;
   }
+  if (c.int8) {
+    c.be.conv_int8(&c.n, p, x, *c.int8, *c.out[0]);
+    return;
+  }
   c.be.conv(&c.n, p, x, w, b, *c.out[0]);
 }
 

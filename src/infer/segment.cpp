@@ -152,6 +152,7 @@ Segmentation segment(const Graph& g, Backend& be, std::vector<io::Image> mods,
   sw.overlap = c.overlap;
   sw.gaussian = c.gaussian;
   Executor ex(g, be);
+  if (req.int8) ex.enable_int8();
   Tensor y = sliding_window(
       x, sw,
       [&](Tensor&& patch) {

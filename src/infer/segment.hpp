@@ -23,6 +23,7 @@ struct Segmentation {
 struct SegmentRequest {
   Conventions conventions;
   bool want_probabilities = false;
+  bool int8 = false;  // run qualifying quantized layers as real int8 convolutions
   std::function<bool(int, int)> on_window;  // progress; false cancels
 };
 

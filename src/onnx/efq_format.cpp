@@ -106,6 +106,7 @@ std::string efq_bytes(const Graph& g) {
     s.put<uint8_t>(0);
     s.put<int32_t>(static_cast<int32_t>(q.qmin));
     s.put<int32_t>(static_cast<int32_t>(q.qstep));
+    s.put<int32_t>(static_cast<int32_t>(q.qmax));
     s.put<uint32_t>(static_cast<uint32_t>(w.shape.size()));
     for (int64_t d : w.shape) s.put<int64_t>(d);
     s.put<uint32_t>(static_cast<uint32_t>(q.scale.size()));
@@ -182,9 +183,10 @@ Graph load_efq_bytes(const std::string& b, const std::string& what) {
       s.get<uint8_t>();
       l.q.qmin = s.get<int32_t>();
       l.q.qstep = s.get<int32_t>();
-      if (l.q.bits < 1 || l.q.bits > 16 || l.q.qstep < 1)
-        fail(ErrorCode::kFormat, what + ": layer '" + l.node + "' has an invalid bit width or step");
-      l.q.qmax = l.q.qmin + l.q.qstep * ((int64_t{1} << l.q.bits) - 1);
+      l.q.qmax = s.get<int32_t>();
+      if (l.q.bits < 1 || l.q.bits > 16 || l.q.qstep < 1 || l.q.qmax < l.q.qmin ||
+          l.q.qmax > l.q.qmin + l.q.qstep * ((int64_t{1} << l.q.bits) - 1))
+        fail(ErrorCode::kFormat, what + ": layer '" + l.node + "' has an invalid code range");
       const uint32_t rank = s.get<uint32_t>();
       if (rank > 8) fail(ErrorCode::kFormat, what + ": layer '" + l.node + "' has rank " + std::to_string(rank));
       for (uint32_t d = 0; d < rank; ++d) l.shape.push_back(s.get<int64_t>());
@@ -206,6 +208,8 @@ Graph load_efq_bytes(const std::string& b, const std::string& what) {
           u |= static_cast<int64_t>(p[at / 8] >> (at % 8) & 1) << bit;
         }
         l.q.codes[k] = l.q.qmin + u * l.q.qstep;
+        if (l.q.codes[k] > l.q.qmax)
+          fail(ErrorCode::kFormat, what + ": layer '" + l.node + "' holds a code above its range");
       }
       layers.push_back(std::move(l));
     }  // unknown sections are skipped

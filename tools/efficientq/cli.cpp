@@ -106,7 +106,7 @@ Args parse(int argc, char** argv, const std::vector<std::string>& value_options,
 
 const std::vector<std::string> kInferenceOptions = {
     "--roi", "--overlap", "--blend", "--axes", "--normalize", "--spacing", "--activation",
-    "--threshold", "--device", "--threads"};
+    "--threshold", "--device", "--threads", "--int8"};
 
 const char* kInferenceHelp =
     "  --roi D,H,W            sliding-window size in the network's D,H,W order\n"
@@ -120,6 +120,7 @@ const char* kInferenceHelp =
     "  --threshold T          sigmoid threshold (default 0.5)\n"
     "  --device NAME          compute device (cpu)\n"
     "  --threads N            worker threads (default: all cores)\n"
+    "  --int8 on|off          quantized models: real int8 convolutions where possible (off)\n"
     "Defaults come from the model's metadata (see docs/model-metadata.md).\n";
 
 void apply_inference_options(const Args& a, efq_config* cfg) {
@@ -144,6 +145,11 @@ void apply_inference_options(const Args& a, efq_config* cfg) {
     check(efq_config_set_real(cfg, EFQ_PARAM_THRESHOLD,
                               to_real("--threshold", a.get("--threshold"))),
           "--threshold");
+  if (a.has("--int8")) {
+    const std::string v = a.get("--int8");
+    if (v != "on" && v != "off") throw Failure("--int8 takes on or off", 2);
+    check(efq_config_set_int(cfg, EFQ_PARAM_INT8, v == "on"), "--int8");
+  }
   if (a.has("--threads"))
     check(efq_config_set_int(cfg, EFQ_PARAM_THREADS, to_int("--threads", a.get("--threads"))),
           "--threads");
