@@ -98,6 +98,13 @@ int producer_index(const Graph& g, int v) {
   return -1;
 }
 
+// "X/input_quant/Mul" -> "X/input_quant": the name our exports derived the chain from.
+std::string base_name(const std::string& name, const std::string& suffix) {
+  if (name.size() > suffix.size() && name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0)
+    return name.substr(0, name.size() - suffix.size());
+  return name + "/quant";
+}
+
 Node make_fake_quant(const std::string& name, int in, int out, double scale, int64_t qmin,
                      int64_t qmax, int64_t zp) {
   Node fq;
@@ -145,8 +152,10 @@ void fuse_activation_quantizers(Graph& g) {
           lo != std::floor(lo) || hi != std::floor(hi))
         continue;
       const int in = g.nodes[div_i].inputs[0];
-      Node fq = make_fake_quant(mul.name + "/fused", in, mul.outputs[0], s1, static_cast<int64_t>(lo),
-                                static_cast<int64_t>(hi), 0);
+      Node fq = make_fake_quant(base_name(mul.name, "/Mul"), in, mul.outputs[0], s1,
+                                static_cast<int64_t>(lo), static_cast<int64_t>(hi), 0);
+      for (int v : {g.nodes[div_i].outputs[0], g.nodes[round_i].outputs[0], clip.outputs[0]})
+        g.values[v].name.clear();  // dead intermediates: keep their names free for re-export
       g.nodes[div_i].op = g.nodes[round_i].op = clip.op = "";
       mul = fq;
     } else if (mul.op == "DequantizeLinear") {
@@ -174,10 +183,13 @@ void fuse_activation_quantizers(Graph& g) {
           qmin = std::max<int64_t>(qmin, static_cast<int64_t>(clo));
           qmax = std::min<int64_t>(qmax, static_cast<int64_t>(chi));
           in = g.nodes[clip_i].inputs[0];
+          g.values[g.nodes[clip_i].outputs[0]].name.clear();
           g.nodes[clip_i].op = "";
         }
       }
-      Node fq = make_fake_quant(dq.name + "/fused", in, dq.outputs[0], s, qmin, qmax, static_cast<int64_t>(z));
+      Node fq = make_fake_quant(base_name(dq.name, "/DequantizeLinear"), in, dq.outputs[0], s, qmin,
+                                qmax, static_cast<int64_t>(z));
+      g.values[q.outputs[0]].name.clear();
       q.op = "";
       dq = fq;
     }

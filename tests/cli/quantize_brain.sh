@@ -13,15 +13,19 @@ for bits in 8 4; do
   "$cli" quantize "$model" --calib "$calib" -o "$tmp/w${bits}a8.onnx" --wbits $bits --abits 8 \
     --eval "$data" --json "$tmp/w${bits}a8.json" --quiet
   "$cli" eval "$tmp/w${bits}a8.onnx" "$data" --json "$tmp/w${bits}a8_reload.json" >/dev/null
-  python3 - "$tmp/w${bits}a8.json" "$tmp/w${bits}a8_reload.json" $bits <<'PY'
+  "$cli" eval "$tmp/w${bits}a8.onnx" "$data" --int8 on --json "$tmp/w${bits}a8_int8.json" >/dev/null
+  python3 - "$tmp/w${bits}a8.json" "$tmp/w${bits}a8_reload.json" $bits "$tmp/w${bits}a8_int8.json" <<'PY'
 import json, sys
 rep = json.load(open(sys.argv[1])); reload = json.load(open(sys.argv[2])); bits = int(sys.argv[3])
+int8 = json.load(open(sys.argv[4]))["mean_foreground_dice"]
 fp = rep["evaluation"]["fp32"]["mean_foreground_dice"]
 q = rep["evaluation"]["quantized"]["mean_foreground_dice"]
 r = reload["mean_foreground_dice"]
 tol = 0.005 if bits == 8 else 0.010
 print(f"W{bits}A8: FP32 {fp:.4f}  quantized {q:.4f}  reloaded {r:.4f}  (allowed drop {tol})")
 assert abs(q - r) < 1e-6, "the written ONNX does not reproduce the in-memory quantized model"
+print(f"  real int8 inference: {int8:.4f}")
+assert abs(int8 - q) <= 0.002, "int8 inference Dice differs from the fake-quant Dice by more than 0.2 point"
 assert fp - q <= tol, f"W{bits}A8 lost {fp - q:.4f} Dice"
 layers = rep["layers"]
 assert layers[0]["wbits"] == 8 and layers[-1]["wbits"] == 8 and layers[0]["abits"] == "fp32"
