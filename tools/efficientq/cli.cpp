@@ -22,6 +22,8 @@ std::vector<std::string> split(const std::string& s, char sep) {
   return out;
 }
 
+}  // namespace
+
 double to_real(const std::string& opt, const std::string& v) {
   try {
     size_t used = 0;
@@ -41,6 +43,8 @@ int64_t to_int(const std::string& opt, const std::string& v) {
   }
   throw Failure(opt + ": '" + v + "' is not an integer", 2);
 }
+
+namespace {
 
 void log_to_stderr(void*, efq_log_level level, const char* msg) {
   std::fprintf(stderr, "%s%s\n", level == EFQ_LOG_WARNING ? "warning: " : "", msg);

@@ -66,6 +66,10 @@ int cmd_phantom(int argc, char** argv);
 int cmd_quantize(int argc, char** argv);
 int cmd_verify(int argc, char** argv);
 
+/// Parses a whole word as a number (usage error naming the option otherwise).
+double to_real(const std::string& opt, const std::string& v);
+int64_t to_int(const std::string& opt, const std::string& v);
+
 /// Splits on a separator.
 std::vector<std::string> split_on(const std::string& s, char sep);
 

@@ -84,26 +84,6 @@ std::vector<std::vector<std::string>> dataset_case(const std::string& dir, const
   return {files};
 }
 
-int64_t parse_int(const std::string& opt, const std::string& v) {
-  try {
-    size_t used = 0;
-    long long x = std::stoll(v, &used);
-    if (used == v.size()) return x;
-  } catch (...) {
-  }
-  throw Failure(opt + ": '" + v + "' is not an integer", 2);
-}
-
-double parse_real(const std::string& opt, const std::string& v) {
-  try {
-    size_t used = 0;
-    double x = std::stod(v, &used);
-    if (used == v.size()) return x;
-  } catch (...) {
-  }
-  throw Failure(opt + ": '" + v + "' is not a number", 2);
-}
-
 nlohmann::json evaluate(const Context& ctx, efq_model* m, const std::string& dir, const Config& cfg) {
   efq_report* r = nullptr;
   check(efq_evaluate_dice(ctx.p, m, dir.c_str(), cfg.p, &r), "evaluating on " + dir);
@@ -145,10 +125,10 @@ int cmd_quantize(int argc, char** argv) {
   Context ctx(a.has("--quiet"));
   Config cfg;
   apply_inference_options(a, cfg.p);
-  if (a.has("--wbits")) check(efq_config_set_int(cfg.p, EFQ_PARAM_WBITS, parse_int("--wbits", a.get("--wbits"))), "--wbits");
+  if (a.has("--wbits")) check(efq_config_set_int(cfg.p, EFQ_PARAM_WBITS, to_int("--wbits", a.get("--wbits"))), "--wbits");
   if (a.has("--abits")) {
     const std::string v = a.get("--abits");
-    check(efq_config_set_int(cfg.p, EFQ_PARAM_ABITS, v == "none" ? 0 : parse_int("--abits", v)), "--abits");
+    check(efq_config_set_int(cfg.p, EFQ_PARAM_ABITS, v == "none" ? 0 : to_int("--abits", v)), "--abits");
   }
   if (a.has("--method")) check(efq_config_set_string(cfg.p, EFQ_PARAM_METHOD, a.get("--method").c_str()), "--method");
   if (a.has("--grid")) check(efq_config_set_string(cfg.p, EFQ_PARAM_GRID, a.get("--grid").c_str()), "--grid");
@@ -157,14 +137,14 @@ int cmd_quantize(int argc, char** argv) {
   if (a.has("--no-regularizer")) check(efq_config_set_int(cfg.p, EFQ_PARAM_REGULARIZER, 0), "--no-regularizer");
   if (a.has("--body-mask")) check(efq_config_set_int(cfg.p, EFQ_PARAM_BODY_MASK, 1), "--body-mask");
   if (a.has("--all-layers")) check(efq_config_set_int(cfg.p, EFQ_PARAM_FIRST_LAST_8BIT, 0), "--all-layers");
-  if (a.has("--iters")) check(efq_config_set_int(cfg.p, EFQ_PARAM_ITERATIONS, parse_int("--iters", a.get("--iters"))), "--iters");
-  if (a.has("--rho")) check(efq_config_set_real(cfg.p, EFQ_PARAM_RHO, parse_real("--rho", a.get("--rho"))), "--rho");
-  if (a.has("--eta")) check(efq_config_set_real(cfg.p, EFQ_PARAM_ETA, parse_real("--eta", a.get("--eta"))), "--eta");
+  if (a.has("--iters")) check(efq_config_set_int(cfg.p, EFQ_PARAM_ITERATIONS, to_int("--iters", a.get("--iters"))), "--iters");
+  if (a.has("--rho")) check(efq_config_set_real(cfg.p, EFQ_PARAM_RHO, to_real("--rho", a.get("--rho"))), "--rho");
+  if (a.has("--eta")) check(efq_config_set_real(cfg.p, EFQ_PARAM_ETA, to_real("--eta", a.get("--eta"))), "--eta");
   if (a.has("--calib-crop")) {
     auto v = split_on(a.get("--calib-crop"), ',');
     if (v.size() != 3) throw Failure("--calib-crop needs D,H,W", 2);
     const efq_param ps[3] = {EFQ_PARAM_CALIB_CROP_D, EFQ_PARAM_CALIB_CROP_H, EFQ_PARAM_CALIB_CROP_W};
-    for (int d = 0; d < 3; ++d) check(efq_config_set_int(cfg.p, ps[d], parse_int("--calib-crop", v[d])), "--calib-crop");
+    for (int d = 0; d < 3; ++d) check(efq_config_set_int(cfg.p, ps[d], to_int("--calib-crop", v[d])), "--calib-crop");
   }
   if (a.has("--layer")) {
     std::string joined;
