@@ -151,9 +151,8 @@ Graph import_onnx_bytes(const std::string& bytes, const std::string& what) {
   g.producer = m.producer_name() + " " + m.producer_version();
   for (const auto& op : m.opset_import())
     if (op.domain().empty() || op.domain() == "ai.onnx") g.opset = op.version();
-  for (const auto& op : m.opset_import())
-    if (!op.domain().empty() && op.domain() != "ai.onnx")
-      fail(ErrorCode::kUnsupported, what + ": operator domain '" + op.domain() + "' unsupported");
+  // Other domains may be declared (onnxruntime's tools add ai.onnx.ml, com.microsoft); only a node
+  // that actually uses one is an error (checked per node below).
   if (g.opset < 7 || g.opset > 21)
     fail(ErrorCode::kUnsupported, what + ": opset " + std::to_string(g.opset) + " unsupported");
   for (const auto& kv : m.metadata_props()) g.metadata[kv.key()] = kv.value();
