@@ -142,8 +142,14 @@ std::vector<Tensor> Executor::execute(std::vector<Tensor> inputs, bool shapes_on
     for (Tensor& t : outs) ctx.out.push_back(&t);
     try {
       fns_[k](ctx);
-    } catch (const Error&) {
-      throw;
+    } catch (const Error& e) {
+      const std::string msg = e.what();
+      if (msg.find("node '") != std::string::npos) throw;
+      fail(e.code(), n.describe() + ": " + msg +
+                         (n.op == "Add" || n.op == "Concat" || n.op == "Mul"
+                              ? " (is the input size a multiple of the network's downsampling? "
+                                "set a ROI with --roi)"
+                              : ""));
     } catch (const std::bad_alloc&) {
       fail(ErrorCode::kOutOfMemory, n.describe() + ": out of memory");
     } catch (const std::exception& e) {
