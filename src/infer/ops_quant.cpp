@@ -39,6 +39,13 @@ void op_fake_quant(OpContext& c) {
   }
 }
 
+// The zero point input (k) of a per-tensor Q/DQ node, 0 when omitted.
+double scalar_zero_point(const OpContext& c, size_t k) {
+  if (!c.has_input(k)) return 0.0;
+  const Tensor& z = c.input(k);
+  return static_cast<double>(z.dtype == DType::kInt64 ? z.i.at(0) : z.f.at(0));
+}
+
 // ONNX QuantizeLinear on activations (per tensor). The integer result is carried as float values
 // with the container's saturation range (UINT8 [0,255] unless the zero point is INT8).
 void op_quantize_linear(OpContext& c) {
@@ -48,7 +55,7 @@ void op_quantize_linear(OpContext& c) {
   const Tensor* z = c.has_input(2) ? &c.input(2) : nullptr;
   const bool is_signed = z && z->onnx_type == 3;  // TensorProto::INT8
   const double lo = is_signed ? -128 : 0, hi = is_signed ? 127 : 255;
-  const double zp = z ? static_cast<double>(z->dtype == DType::kInt64 ? z->i.at(0) : z->f.at(0)) : 0.0;
+  const double zp = scalar_zero_point(c, 2);
   if (c.shapes_only) {
     c.out[0]->shape = x.shape;
     return;
@@ -68,8 +75,7 @@ void op_dequantize_linear(OpContext& c) {
   const Tensor& x = c.input(0);
   const Tensor& s = c.input(1);
   if (s.numel() != 1) c.unsupported("per-axis DequantizeLinear of a non-constant tensor");
-  const Tensor* z = c.has_input(2) ? &c.input(2) : nullptr;
-  const double zp = z ? static_cast<double>(z->dtype == DType::kInt64 ? z->i.at(0) : z->f.at(0)) : 0.0;
+  const double zp = scalar_zero_point(c, 2);
   if (c.shapes_only) {
     c.out[0]->shape = x.shape;
     return;

@@ -18,18 +18,20 @@ std::string to_string(GridKind g) {
   return g == GridKind::kFaithful ? "faithful" : g == GridKind::kSymmetric ? "symmetric" : "asymmetric";
 }
 
-Quantizer Quantizer::for_weights(GridKind kind, int bits) {
-  if (bits < 2 || bits > 8) fail(ErrorCode::kInvalidArgument, "weight bits must be 2..8");
+namespace {
+
+// The code set of a grid with L = 2^bits levels (scale 1, zero point 0 until fitted).
+Quantizer make_quantizer(GridKind kind, int bits, bool is_signed) {
   Quantizer q;
   q.kind = kind;
   q.bits = bits;
-  q.is_signed = true;
+  q.is_signed = is_signed;
   const int64_t L = int64_t{1} << bits;
-  if (kind == GridKind::kFaithful) {
+  if (kind == GridKind::kFaithful) {  // odd integers in ±(L−1)
     q.qmin = -(L - 1);
     q.qmax = L - 1;
     q.qstep = 2;
-  } else if (kind == GridKind::kSymmetric) {
+  } else if (kind == GridKind::kSymmetric) {  // narrow range
     q.qmax = L / 2 - 1;
     q.qmin = -q.qmax;
   } else {
@@ -41,30 +43,23 @@ Quantizer Quantizer::for_weights(GridKind kind, int bits) {
   return q;
 }
 
+}  // namespace
+
+Quantizer Quantizer::for_weights(GridKind kind, int bits) {
+  if (bits < 2 || bits > 8) fail(ErrorCode::kInvalidArgument, "weight bits must be 2..8");
+  return make_quantizer(kind, bits, true);
+}
+
 Quantizer Quantizer::for_activations(GridKind kind, int bits, bool is_signed) {
   if (bits < 2 || bits > 8) fail(ErrorCode::kInvalidArgument, "activation bits must be 2..8");
-  Quantizer q;
-  q.kind = kind;
-  q.bits = bits;
-  q.is_signed = is_signed;
-  const int64_t L = int64_t{1} << bits;
   if (!is_signed) {  // faithful and symmetric coincide: L levels on [0, α]
-    q.qmin = 0;
-    q.qmax = L - 1;
-    if (kind == GridKind::kAsymmetric) q.kind = GridKind::kSymmetric;
-  } else if (kind == GridKind::kSymmetric || kind == GridKind::kFaithful) {
-    // The reference has no signed activation grid (METHOD §7.5); signed inputs get the
-    // narrow-range symmetric grid, which keeps activation codes on a unit step.
-    q.kind = GridKind::kSymmetric;
-    q.qmax = L / 2 - 1;
-    q.qmin = -q.qmax;
-  } else {
-    q.qmin = 0;
-    q.qmax = L - 1;
+    Quantizer q = make_quantizer(GridKind::kAsymmetric, bits, false);
+    q.kind = kind == GridKind::kAsymmetric ? GridKind::kSymmetric : kind;
+    return q;
   }
-  q.scale = {1.0};
-  q.zero_point = {0};
-  return q;
+  // The reference has no signed activation grid (METHOD §7.5); signed inputs get the
+  // narrow-range symmetric grid, which keeps activation codes on a unit step.
+  return make_quantizer(kind == GridKind::kAsymmetric ? kind : GridKind::kSymmetric, bits, true);
 }
 
 int64_t Quantizer::code(double v, size_t ch) const {
