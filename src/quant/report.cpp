@@ -2,6 +2,8 @@
 
 #include <omp.h>
 
+#include "core/resources.hpp"
+
 #include <nlohmann/json.hpp>
 
 namespace efq::quant {
@@ -65,7 +67,8 @@ std::string report_json(const QuantResult& r, const QuantOptions& opt, const Rep
     j["layers"].push_back(lj);
   }
   j["totals"] = {{"layers", r.layers.size()}, {"quantized_layers", quantized},
-                 {"seconds_fp_pass", r.seconds_fp}, {"seconds", r.seconds_total}};
+                 {"seconds_fp_pass", r.seconds_fp}, {"seconds", r.seconds_total},
+                 {"peak_rss_mib", peak_rss_mib()}};
   return j.dump(2);
 }
 

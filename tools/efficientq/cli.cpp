@@ -1,8 +1,7 @@
 #include "cli.hpp"
 
-#include <unistd.h>
-
 #include <atomic>
+#include <cctype>
 #include <csignal>
 #include <cstdio>
 #include <fstream>
@@ -47,18 +46,13 @@ int64_t to_int(const std::string& opt, const std::string& v) {
 namespace {
 
 void log_to_stderr(void*, efq_log_level level, const char* msg) {
-  std::fprintf(stderr, "%s%s\n", level == EFQ_LOG_WARNING ? "warning: " : "", msg);
+  const char* prefix = level == EFQ_LOG_ERROR     ? "error: "
+                       : level == EFQ_LOG_WARNING ? "warning: "
+                       : level == EFQ_LOG_DEBUG   ? "debug: "
+                                                  : "";
+  std::fprintf(stderr, "%s%s\n", prefix, msg);
 }
 
-int progress_line(void*, const efq_progress* p) {
-  if (g_interrupted) return 1;
-  if (isatty(STDERR_FILENO)) {
-    std::fprintf(stderr, "\r%s %lld/%lld %s\033[K", p->stage, static_cast<long long>(p->step),
-                 static_cast<long long>(p->total), p->item ? p->item : "");
-    if (p->step == p->total) std::fputc('\n', stderr);
-  }
-  return 0;
-}
 }  // namespace
 
 std::vector<std::string> split_on(const std::string& s, char sep) { return split(s, sep); }
@@ -86,7 +80,12 @@ Args parse(int argc, char** argv, const std::vector<std::string>& value_options,
   for (int k = 0; k < argc; ++k) {
     std::string w = argv[k];
     if (w.size() > 1 && w[0] == '-' && !(w.size() > 1 && (std::isdigit(w[1]) || w[1] == '.'))) {
-      if (in(flags, w)) {
+      if (w == "--quiet" || w == "-q" || w == "--verbose" || w == "-v") {
+        // Global: every command accepts them; the last one wins.
+        set_verbosity(w == "--quiet" || w == "-q" ? Verbosity::kQuiet : Verbosity::kVerbose);
+        a.options[w == "-q" ? "--quiet" : w == "-v" ? "--verbose" : w];
+        a.options.erase(w == "--quiet" || w == "-q" ? "--verbose" : "--quiet");
+      } else if (in(flags, w)) {
         a.options[w];
       } else if (in(value_options, w)) {
         if (k + 1 >= argc) throw Failure(w + " needs a value", 2);
@@ -167,8 +166,13 @@ void apply_inference_options(const Args& a, efq_config* cfg) {
 
 Context::Context(bool quiet) {
   check(efq_context_create(&p), "context");
-  if (!quiet) efq_context_set_log_callback(p, log_to_stderr, nullptr, EFQ_LOG_WARNING);
-  efq_context_set_progress_callback(p, progress_line, nullptr);
+  if (quiet) set_verbosity(Verbosity::kQuiet);
+  // Errors are reported by the command itself (one line); warnings unless --quiet; the library's
+  // informational lines (files loaded, cases evaluated) with --verbose.
+  if (verbosity() != Verbosity::kQuiet)
+    efq_context_set_log_callback(p, log_to_stderr, nullptr,
+                                 verbosity() == Verbosity::kVerbose ? EFQ_LOG_INFO : EFQ_LOG_WARNING);
+  efq_context_set_progress_callback(p, show_progress, nullptr);
 }
 
 Config::Config() { check(efq_config_create(&p), "config"); }

@@ -52,6 +52,14 @@ struct Config {
 /// Loads an ONNX (FP32, fake-quant or QDQ) or .efq model, by file extension.
 efq_model* load_model(const Context& ctx, const std::string& path);
 
+/// Output level, set by --quiet / --verbose (accepted by every command, see parse()).
+enum class Verbosity { kQuiet, kNormal, kVerbose };
+Verbosity verbosity();
+void set_verbosity(Verbosity v);
+
+/// The progress callback: a bar with ETA on a terminal, plain lines otherwise (progress.cpp).
+int show_progress(void* user, const efq_progress* p);
+
 /// Installs the SIGINT handler; progress callbacks return non-zero once it fired.
 void install_interrupt_handler();
 bool interrupted();

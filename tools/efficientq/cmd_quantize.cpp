@@ -1,7 +1,10 @@
 // efficientq quantize MODEL (--calib IMAGE... | --calib-dataset DIR) -o OUT.onnx
 #include <efficientq/efficientq.h>
 
+#include <sys/resource.h>
+
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -98,6 +101,7 @@ nlohmann::json evaluate(const Context& ctx, efq_model* m, const std::string& dir
 }  // namespace
 
 int cmd_quantize(int argc, char** argv) {
+  const auto t_start = std::chrono::steady_clock::now();
   std::vector<std::string> opts = kInferenceOptions;
   for (const char* o : {"-o", "--output", "--calib-dataset", "--calib-case", "--wbits", "--abits",
                         "--method", "--grid", "--layer", "--iters", "--rho", "--eta",
@@ -206,9 +210,10 @@ int cmd_quantize(int argc, char** argv) {
                   l["solver"].get<std::string>().c_str(), l.value("mse_before", -1.0),
                   l.value("mse_after", -1.0), l["seconds"].get<double>());
     }
-    std::printf("quantized %d layers in %.1f s -> %s\n",
+    std::printf("quantized %d layers in %.1f s with %d threads (peak memory %.0f MiB) -> %s\n",
                 report["totals"]["quantized_layers"].get<int>(),
-                report["totals"]["seconds"].get<double>(), out.c_str());
+                report["totals"]["seconds"].get<double>(), report["threads"].get<int>(),
+                report["totals"]["peak_rss_mib"].get<double>(), out.c_str());
   }
   if (a.has("--eval")) {
     const std::string dir = a.get("--eval");
@@ -227,6 +232,13 @@ int cmd_quantize(int argc, char** argv) {
       }
     }
   }
+  // The whole command (quantization, writing, evaluation): wall time and peak memory.
+  struct rusage u {};
+  getrusage(RUSAGE_SELF, &u);
+  report["command"] = {
+      {"name", "efficientq quantize"},
+      {"wall_seconds", std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start).count()},
+      {"peak_rss_mib", static_cast<double>(u.ru_maxrss) / 1024.0}};
   if (a.has("--json")) write_text(a.get("--json"), report.dump(2));
   return 0;
 }

@@ -18,8 +18,12 @@ const char* kUsage =
     "  segment MODEL IMAGE... -o SEG       segment one case (one NIfTI per modality)\n"
     "  eval MODEL DATASET_DIR              Dice on an nnU-Net v2 raw dataset split\n"
     "  quantize MODEL --calib IMAGE... -o OUT.onnx   quantize with EfficientQ (or a baseline)\n"
-"  verify MODEL IMAGE...               agreement with onnxruntime on the same input\n"
+    "  verify MODEL IMAGE...               agreement with onnxruntime on the same input\n"
     "  phantom liver|brats -o DIR          write a synthetic phantom dataset\n"
+    "\n"
+    "\n"
+    "every command: --quiet (-q) no progress or warnings, --verbose (-v) the library's\n"
+    "informational lines too; --threads N, --device cpu where a command computes\n"
     "\n"
     "  efficientq COMMAND --help           options of a command\n"
     "  efficientq --version                version and build information\n";
