@@ -9,6 +9,7 @@
 #include "core/error.hpp"
 #include "infer/executor.hpp"
 #include "quant/attention.hpp"
+#include "quant/layer_problem.hpp"
 #include "quant/solver.hpp"
 
 namespace efq::quant {
@@ -31,15 +32,6 @@ struct LayerPlan {
   int wbits = 0, abits = 0;
   bool act_signed = false;
 };
-
-double unbiased_std(const Tensor& t) {
-  double m = 0;
-  for (float v : t.f) m += v;
-  m /= std::max<size_t>(t.f.size(), 1);
-  double s = 0;
-  for (float v : t.f) s += (v - m) * (v - m);
-  return std::sqrt(s / std::max<double>(static_cast<double>(t.f.size()) - 1, 1));
-}
 
 }  // namespace
 
@@ -305,37 +297,17 @@ QuantResult quantize_graph(Graph& g, Backend& be, const Tensor& calib, const Ten
       rep.solver = opt.method == Method::kRtn ? "rtn" : "mse";
       rep.note = "grouped convolution: the layer-wise solver does not cover it yet; MSE projection";
     } else {
-      const WindowParams wp = conv_window(g, n, x.shape);
       std::vector<float> h;
       if (att) h = att->weights_for(y.shape);
-      GramStats weighted, plain;
-      be.gram_accumulate(wp, x, y, h.empty() ? nullptr : h.data(), weighted);
-      const bool need_plain = !h.empty() && opt.select_unweighted;
-      if (need_plain) be.gram_accumulate(wp, x, y, nullptr, plain);
-      const GramStats& sel = need_plain ? plain : weighted;
-      if (opt.method == Method::kEfficientQ) {
-        AdmmOptions ao = opt.admm;
-        ao.per_channel = per_channel;
-        sol = solve_admm(be, weighted, sel, w0, b0, unbiased_std(y), wq, ao,
-                         [&](int it, double loss) {
-                           return !progress || progress(static_cast<int>(li), nlayers, n.name, it, loss);
-                         });
-        rep.solver = "admm";
-        if (opt.keep_best_of_baseline) {
-          LayerSolution base = solve_baseline(sel, w0, b0, wq, per_channel, "mse");
-          if (base.loss_after < sol.loss_after) {
-            const double before = sol.loss_before;
-            const int iters = sol.iterations;
-            sol = base;
-            sol.loss_before = before;
-            sol.iterations = iters;
-            rep.note = "ADMM did not beat the MSE projection; kept the projection";
-          }
-        }
-      } else {
-        sol = solve_baseline(sel, w0, b0, wq, per_channel, opt.method == Method::kRtn ? "rtn" : "mse");
-        rep.solver = to_string(opt.method);
-      }
+      LayerProblem problem(conv_window(g, n, x.shape), c2, w0, b0,
+                           !h.empty() && opt.select_unweighted);
+      problem.add(be, x, y, h.empty() ? nullptr : h.data());
+      LayerProblem::Result r = problem.solve(be, opt, p.wbits, [&](int it, double loss) {
+        return !progress || progress(static_cast<int>(li), nlayers, n.name, it, loss);
+      });
+      sol = std::move(r.solution);
+      rep.solver = r.solver;
+      if (!r.note.empty()) rep.note = r.note;
       rep.loss_before = sol.loss_before;
       rep.loss_after = sol.loss_after;
     }
