@@ -35,6 +35,15 @@ PIN_OFFSET(efq_efq_size, packed_code_bytes, 8);
 PIN_OFFSET(efq_efq_size, fp32_weight_bytes, 16);
 PIN_OFFSET(efq_efq_size, file_bytes, 24);
 
+/* Experimental header: no ABI promise, but a change should still be deliberate. */
+PIN_SIZE(efq_conv_geometry, 152);
+PIN_OFFSET(efq_conv_geometry, kernel, 32);
+PIN_OFFSET(efq_conv_geometry, pad_end, 128);
+PIN_SIZE(efq_layer_solution_info, 88);
+PIN_OFFSET(efq_layer_solution_info, qmin, 32);
+PIN_OFFSET(efq_layer_solution_info, mse_before, 56);
+PIN_OFFSET(efq_layer_solution_info, best_iteration, 80);
+
 int main(void) {
   printf("struct layouts pinned: efq_progress %u, efq_model_info %u, efq_efq_size %u bytes\n",
          (unsigned)sizeof(efq_progress), (unsigned)sizeof(efq_model_info),
