@@ -2,7 +2,9 @@
 // against other runtimes).
 #include <efficientq/efficientq_experimental.h>
 
+#include <cmath>
 #include <cstdlib>
+#include <memory>
 #include <cstring>
 
 #include "backends/backend.hpp"
@@ -66,5 +68,41 @@ efq_status efq_model_forward(const efq_model* model, const efq_config* config, c
 }
 
 void efq_buffer_free(float* buffer) { std::free(buffer); }
+
+efq_status efq_segmentation_from_network_output(const efq_model* model, const efq_volume* volume,
+                                                const efq_config* config, const float* output,
+                                                const int64_t shape[5],
+                                                efq_segmentation** segmentation_out) {
+  return guarded([&] {
+    require(model, "model");
+    require(volume, "volume");
+    require(output, "output");
+    require(shape, "shape");
+    require(segmentation_out, "segmentation_out");
+    *segmentation_out = nullptr;
+    const efq::Conventions c = efq::capi::effective_conventions(*model, config);
+    efq::check_modalities(model->graph, volume->modalities, c);
+    efq::io::Grid net_grid;
+    bool resampled = false;
+    const efq::Tensor x = efq::prepare_input(volume->modalities, c, &net_grid, &resampled);
+    if (shape[0] != 1 || shape[2] != x.shape[2] || shape[3] != x.shape[3] || shape[4] != x.shape[4] ||
+        shape[1] < 1 || shape[1] > 255)
+      efq::fail(efq::ErrorCode::kInvalidArgument,
+                "output shape [" + std::to_string(shape[0]) + ", " + std::to_string(shape[1]) + ", " +
+                    std::to_string(shape[2]) + ", " + std::to_string(shape[3]) + ", " +
+                    std::to_string(shape[4]) + "] does not match the network input " +
+                    efq::shape_str(x.shape) + " (batch 1, 1..255 classes)");
+    efq::Tensor y = efq::Tensor::zeros({1, shape[1], shape[2], shape[3], shape[4]});
+    std::memcpy(y.f.data(), output, y.f.size() * sizeof(float));
+    for (float v : y.f)
+      if (!std::isfinite(v)) efq::fail(efq::ErrorCode::kNumerical, "the network output has NaN/Inf");
+    auto be = efq::create_backend(efq::capi::config_device(config), efq::capi::config_threads(config));
+    auto s = std::make_unique<efq_segmentation>();
+    s->conventions = c;
+    s->seg = efq::finish_segmentation(*be, std::move(y), c, volume->modalities[0].grid, net_grid,
+                                      resampled, false);
+    *segmentation_out = s.release();
+  });
+}
 
 }  // extern "C"

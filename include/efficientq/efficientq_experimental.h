@@ -108,6 +108,19 @@ EFQ_API efq_status efq_layer_problem_get_solution(const efq_layer_problem* probl
                                                   int32_t* codes_out, float* scales_out,
                                                   int32_t* zero_points_out);
 
+/** The segmentation efq_segment would produce from a given raw network output (before the
+ *  activation) over the whole network input of `volume` (efq_volume_network_input's tensor):
+ *  `output` [1, K, D, H, W] on that tensor's grid, e.g. computed by another runtime with the same
+ *  sliding window. Applies the activation, maps back to the volume's grid (axis order,
+ *  resampling) and takes the labels, exactly as efq_segment does; efq_segmentation_dice then
+ *  scores it. @since 0.1 (experimental) */
+EFQ_API efq_status efq_segmentation_from_network_output(const efq_model* model,
+                                                        const efq_volume* volume,
+                                                        const efq_config* config,
+                                                        const float* output,
+                                                        const int64_t shape[5],
+                                                        efq_segmentation** segmentation_out);
+
 /** Frees a buffer returned by the functions above (NULL is a no-op). @since 0.1 (experimental) */
 EFQ_API void efq_buffer_free(float* buffer);
 

@@ -139,13 +139,10 @@ Segmentation segment(const Graph& g, Backend& be, std::vector<io::Image> mods,
                      const SegmentRequest& req) {
   const Conventions& c = req.conventions;
   check_modalities(g, mods, c);
-  Segmentation out;
-  out.grid = mods[0].grid;
+  const io::Grid grid = mods[0].grid;
   io::Grid net_grid;
   bool resampled = false;
   Tensor x = prepare_input(std::move(mods), c, &net_grid, &resampled);
-  const int64_t* dim = net_grid.dim;
-  const int64_t vox = net_grid.voxels();
   const Shape spatial{x.shape[2], x.shape[3], x.shape[4]};
   SlidingWindowOptions sw;
   sw.roi = c.roi.empty() ? spatial : c.roi;
@@ -163,6 +160,18 @@ Segmentation segment(const Graph& g, Backend& be, std::vector<io::Image> mods,
       },
       req.on_window);
   x = Tensor();
+  return finish_segmentation(be, std::move(y), c, grid, net_grid, resampled, req.want_probabilities);
+}
+
+Segmentation finish_segmentation(Backend& be, Tensor y, const Conventions& c, const io::Grid& grid,
+                                 const io::Grid& net_grid, bool resampled, bool want_probabilities) {
+  const int64_t* dim = net_grid.dim;
+  const int64_t vox = net_grid.voxels();
+  if (y.rank() != 5 || y.shape[0] != 1 || y.numel() != y.shape[1] * vox)
+    fail(ErrorCode::kInvalidArgument, "the network output " + shape_str(y.shape) +
+                                          " does not cover the network input grid");
+  Segmentation out;
+  out.grid = grid;
   const int64_t K = y.shape[1];
   if (c.activation == Activation::kSoftmax) be.softmax(y, 1, y);
   if (c.activation == Activation::kSigmoid) be.unary(UnaryKind::kSigmoid, 0, 0, y, y);
@@ -173,7 +182,7 @@ Segmentation segment(const Graph& g, Backend& be, std::vector<io::Image> mods,
   if (resampled) probs = io::resample(probs, net_grid, out.grid, io::Interp::kLinear, K);
   out.channels = K;
   out.labels = to_labels(probs, K, c);
-  if (req.want_probabilities) out.probabilities = std::move(probs);
+  if (want_probabilities) out.probabilities = std::move(probs);
   return out;
 }
 

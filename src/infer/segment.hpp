@@ -45,6 +45,12 @@ Tensor prepare_input(std::vector<io::Image> modalities, const Conventions& c,
 Segmentation segment(const Graph& g, Backend& be, std::vector<io::Image> modalities,
                      const SegmentRequest& req);
 
+/// The second half of segment(): the raw network output y [1, K, D, H, W] over the whole network
+/// input (from prepare_input, which reported net_grid and resampled) → activation → the input
+/// grid → labels. Lets another runtime's output go through the same post-processing.
+Segmentation finish_segmentation(Backend& be, Tensor y, const Conventions& c, const io::Grid& grid,
+                                 const io::Grid& net_grid, bool resampled, bool want_probabilities);
+
 /// Converts network outputs [K, voxels] to labels per the activation/regions conventions.
 std::vector<uint8_t> to_labels(const std::vector<float>& probs, int64_t channels,
                                const Conventions& c);

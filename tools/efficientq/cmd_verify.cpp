@@ -1,27 +1,25 @@
-// efficientq verify MODEL IMAGE... [--python PATH]: runs the model in onnxruntime (an independent
-// runtime, from PyPI) and in our engine on the same network input window and reports how far they
-// agree: max |Δ probability| and the fraction of voxels with the same label.
+// efficientq verify MODEL IMAGE... [--full [--label SEG]]: runs the model in onnxruntime (an
+// independent runtime, from PyPI) and in our engine on the same input and reports how far they
+// agree. Default: one ROI window (max |Δ probability|, label agreement). --full: the whole volume
+// through the same sliding window in both (MONAI semantics re-implemented in NumPy on the
+// onnxruntime side), label agreement on the image grid, and with --label both Dice.
 #include <efficientq/efficientq_experimental.h>
-
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <cstring>
-#include <fstream>
 #include <memory>
 #include <nlohmann/json.hpp>
 
 #include "cli.hpp"
+#include "ort_bridge.hpp"
 
 namespace cli {
 
 namespace {
 
-const char* kOrtScript = R"PY(
-import sys
+const char* kImports = R"PY(
+import math, sys
 try:
     import numpy as np
     import onnxruntime as ort
@@ -32,47 +30,58 @@ except ImportError as e:
 so = ort.SessionOptions()
 so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
 s = ort.InferenceSession(sys.argv[1], so, providers=["CPUExecutionProvider"])
+name = s.get_inputs()[0].name
 x = np.load(sys.argv[2])
-y = s.run(None, {s.get_inputs()[0].name: x})[0]
+)PY";
+
+// One forward pass.
+const std::string kWindowScript = std::string(kImports) + R"PY(
+y = s.run(None, {name: x})[0]
 np.save(sys.argv[3], np.ascontiguousarray(y, dtype=np.float32))
 )PY";
 
-void write_npy(const std::string& path, const float* data, const int64_t shape[5]) {
-  std::string header = "{'descr': '<f4', 'fortran_order': False, 'shape': (";
-  for (int d = 0; d < 5; ++d) header += std::to_string(shape[d]) + ", ";
-  header += "), }";
-  while ((10 + header.size() + 1) % 64) header += ' ';
-  header += '\n';
-  std::ofstream f(path, std::ios::binary);
-  const uint16_t len = static_cast<uint16_t>(header.size());
-  f.write("\x93NUMPY\x01\x00", 8);
-  f.write(reinterpret_cast<const char*>(&len), 2);
-  f << header;
-  int64_t n = 1;
-  for (int d = 0; d < 5; ++d) n *= shape[d];
-  f.write(reinterpret_cast<const char*>(data), static_cast<std::streamsize>(n * 4));
-  if (!f) throw Failure("cannot write " + path);
-}
-
-std::vector<float> read_npy(const std::string& path, std::vector<int64_t>& shape) {
-  std::ifstream f(path, std::ios::binary);
-  char magic[8];
-  if (!f.read(magic, 8) || std::memcmp(magic, "\x93NUMPY", 6) != 0) throw Failure(path + ": not .npy");
-  uint16_t len = 0;
-  f.read(reinterpret_cast<char*>(&len), 2);
-  std::string header(len, '\0');
-  f.read(header.data(), len);
-  if (header.find("'<f4'") == std::string::npos) throw Failure(path + ": not float32");
-  shape.clear();
-  const size_t a = header.find('('), b = header.find(')');
-  for (const auto& tok : split_on(header.substr(a + 1, b - a - 1), ','))
-    if (tok.find_first_of("0123456789") != std::string::npos) shape.push_back(std::stoll(tok));
-  int64_t n = 1;
-  for (int64_t d : shape) n *= d;
-  std::vector<float> v(static_cast<size_t>(n));
-  if (!f.read(reinterpret_cast<char*>(v.data()), n * 4)) throw Failure(path + ": truncated");
-  return v;
-}
+// MONAI sliding_window_inference (sw_batch_size 1, constant padding 0, sigma_scale 0.125), as
+// tools/train/sliding_window_ref.py, against which libefficientq's sliding window is tested.
+// argv[4..]: roi D,H,W, overlap, gaussian|constant.
+const std::string kSlidingScript = std::string(kImports) + R"PY(
+roi = [int(v) for v in sys.argv[4].split(",")]
+overlap, mode = float(sys.argv[5]), sys.argv[6]
+spatial = x.shape[2:]
+pads = [(max(r - n, 0) // 2, max(r - n, 0) - max(r - n, 0) // 2) for n, r in zip(spatial, roi)]
+xp = np.pad(x, [(0, 0), (0, 0)] + pads, mode="constant").astype(np.float32)
+size = xp.shape[2:]
+roi = [min(r, n) for r, n in zip(roi, size)]
+if mode == "constant":
+    wmap = np.ones(roi, dtype=np.float32)
+else:
+    wmap = None
+    for p in roi:
+        t = np.arange(-(p - 1) / 2.0, (p - 1) / 2.0 + 1, dtype=np.float32)
+        sg = np.float32(p * 0.125)
+        g = np.exp(t ** 2 / (np.float32(-2.0) * sg ** 2)).astype(np.float32)
+        wmap = g if wmap is None else wmap[..., None] * g
+    wmap = np.maximum(wmap, np.float32(max(float(wmap.min()), 1e-3))).astype(np.float32)
+starts = []
+for n, r in zip(size, roi):
+    interval = r if r == n else max(int(r * (1 - overlap)), 1)
+    num = int(math.ceil(float(n) / interval))
+    scan = next((d for d in range(num) if d * interval + r >= n), None)
+    starts.append([i * interval - max(i * interval + r - n, 0)
+                   for i in range((scan + 1) if scan is not None else 1)])
+out, count = None, np.zeros(size, dtype=np.float32)
+for a in starts[0]:
+    for b in starts[1]:
+        for c in starts[2]:
+            sl = (slice(a, a + roi[0]), slice(b, b + roi[1]), slice(c, c + roi[2]))
+            pred = s.run(None, {name: np.ascontiguousarray(xp[(slice(None), slice(None)) + sl])})[0]
+            if out is None:
+                out = np.zeros((x.shape[0], pred.shape[1]) + tuple(size), dtype=np.float32)
+            out[(slice(None), slice(None)) + sl] += wmap * pred.astype(np.float32)
+            count[sl] += wmap
+out = out / count
+crop = tuple(slice(p[0], p[0] + n) for p, n in zip(pads, spatial))
+np.save(sys.argv[3], np.ascontiguousarray(out[(slice(None), slice(None)) + crop], dtype=np.float32))
+)PY";
 
 // Softmax / sigmoid over the channel axis of [1, K, voxels] in place.
 void activate(std::vector<float>& y, int64_t k, const std::string& act) {
@@ -90,56 +99,37 @@ void activate(std::vector<float>& y, int64_t k, const std::string& act) {
   }
 }
 
-}  // namespace
+using ModelPtr = std::unique_ptr<efq_model, void (*)(efq_model*)>;
+using VolumePtr = std::unique_ptr<efq_volume, void (*)(efq_volume*)>;
+using SegPtr = std::unique_ptr<efq_segmentation, void (*)(efq_segmentation*)>;
+using BufferPtr = std::unique_ptr<float, void (*)(float*)>;
 
-int cmd_verify(int argc, char** argv) {
-  std::vector<std::string> opts = kInferenceOptions;
-  for (const char* o : {"--python", "--json"}) opts.push_back(o);
-  Args a = parse(argc, argv, opts, {"--help", "--quiet"});
-  if (a.has("--help")) {
-    std::printf(
-        "usage: efficientq verify MODEL IMAGE [IMAGE...] [--python PATH] [--json FILE|-]\n"
-        "Runs MODEL in onnxruntime and in libefficientq on the same network input (one ROI\n"
-        "window at the centre of the preprocessed case) and reports the max abs difference of the\n"
-        "probabilities and the fraction of voxels with the same label. onnxruntime comes from\n"
-        "PyPI: python3 -m venv build/venv && build/venv/bin/pip install onnxruntime numpy.\n"
-        "--python defaults to $EFQ_PYTHON, else build/venv/bin/python, else python3.\n%s",
-        kInferenceHelp);
-    return 0;
-  }
-  if (a.positional.size() < 2) throw Failure("verify needs MODEL and at least one IMAGE", 2);
-  std::string python = a.get("--python");
-  if (python.empty() && std::getenv("EFQ_PYTHON")) python = std::getenv("EFQ_PYTHON");
-  if (python.empty()) python = access("build/venv/bin/python", X_OK) == 0 ? "build/venv/bin/python" : "python3";
-  Context ctx(a.has("--quiet"));
-  Config cfg;
-  apply_inference_options(a, cfg.p);
-  efq_model* m = load_model(ctx, a.positional[0]);
-  std::unique_ptr<efq_model, void (*)(efq_model*)> own_m(m, efq_model_destroy);
-  char* desc = nullptr;
-  check(efq_model_describe_json(m, nullptr, &desc), "model");
-  nlohmann::json dj = nlohmann::json::parse(desc);
-  efq_string_free(desc);
-  nlohmann::json conv = nlohmann::json::parse(dj["metadata"].get<std::string>());
-  const std::string act = a.get("--activation", conv.value("activation", "none"));
-  std::vector<const char*> paths;
-  for (size_t k = 1; k < a.positional.size(); ++k) paths.push_back(a.positional[k].c_str());
-  efq_volume* v = nullptr;
-  check(efq_volume_load_nifti(ctx.p, paths.data(), paths.size(), &v), "reading the image");
-  std::unique_ptr<efq_volume, void (*)(efq_volume*)> own_v(v, efq_volume_destroy);
-  float* full = nullptr;
-  int64_t fs[5];
-  check(efq_volume_network_input(m, v, cfg.p, &full, fs), "preprocessing");
-  std::unique_ptr<float, void (*)(float*)> own_full(full, efq_buffer_free);
-  // One window: the model's ROI (or --roi) at the centre, zero-padded where the volume is smaller.
-  int64_t roi[3] = {fs[2], fs[3], fs[4]};
+// Effective sliding-window settings: options, else the model's metadata, else the defaults.
+struct Window {
+  int64_t roi[3];
+  double overlap = 0.25;
+  std::string blend = "gaussian";
+};
+
+Window window_settings(const Args& a, const nlohmann::json& conv, const int64_t fs[5]) {
+  Window w{{fs[2], fs[3], fs[4]}};
   if (a.has("--roi")) {
     auto r = split_on(a.get("--roi"), ',');
     if (r.size() != 3) throw Failure("--roi needs D,H,W", 2);
-    for (int d = 0; d < 3; ++d) roi[d] = std::stoll(r[d]);
+    for (int d = 0; d < 3; ++d) w.roi[d] = to_int("--roi", r[d]);
   } else if (conv.contains("roi")) {
-    for (int d = 0; d < 3; ++d) roi[d] = conv["roi"][d].get<int64_t>();
+    for (int d = 0; d < 3; ++d) w.roi[d] = conv["roi"][d].get<int64_t>();
   }
+  w.overlap = a.has("--overlap") ? to_real("--overlap", a.get("--overlap")) : conv.value("overlap", 0.25);
+  w.blend = a.get("--blend", conv.value("blend", std::string("gaussian")));
+  return w;
+}
+
+// One ROI window at the centre: our forward pass vs onnxruntime's.
+nlohmann::ordered_json verify_window(const Args& a, const std::string& python, efq_model* m,
+                                     const Config& cfg, const float* full, const int64_t fs[5],
+                                     const Window& wnd, const std::string& act, double thr) {
+  const int64_t* roi = wnd.roi;
   const int64_t ws[5] = {1, fs[1], roi[0], roi[1], roi[2]};
   std::vector<float> win(static_cast<size_t>(fs[1] * roi[0] * roi[1] * roi[2]), 0.f);
   for (int64_t c = 0; c < fs[1]; ++c)
@@ -153,42 +143,19 @@ int cmd_verify(int argc, char** argv) {
   float* ours = nullptr;
   int64_t os[5];
   check(efq_model_forward(m, cfg.p, win.data(), ws, &ours, os), "running the model");
-  std::unique_ptr<float, void (*)(float*)> own_ours(ours, efq_buffer_free);
-  char dir[] = "/tmp/efq_verify_XXXXXX";
-  if (!mkdtemp(dir)) throw Failure("cannot create a temporary directory");
-  const std::string d = dir, script = d + "/ort_run.py", in = d + "/input.npy", out = d + "/output.npy";
-  { std::ofstream(script) << kOrtScript; }
-  write_npy(in, win.data(), ws);
-  const pid_t pid = fork();
-  if (pid == 0) {
-    execlp(python.c_str(), python.c_str(), script.c_str(), a.positional[0].c_str(), in.c_str(), out.c_str(),
-           static_cast<char*>(nullptr));
-    std::fprintf(stderr, "cannot run %s\n", python.c_str());
-    _exit(127);
-  }
-  int status = 0;
-  waitpid(pid, &status, 0);
+  BufferPtr own_ours(ours, efq_buffer_free);
   std::vector<int64_t> oshape;
-  std::vector<float> ort;
-  const bool ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
-  if (ok) ort = read_npy(out, oshape);
-  for (const auto& f : {script, in, out}) std::remove(f.c_str());
-  rmdir(dir);
-  if (!ok)
-    throw Failure("onnxruntime run failed with " + python + (WIFEXITED(status) && WEXITSTATUS(status) == 3
-                                                                  ? " (onnxruntime not installed there; see --help)"
-                                                                  : ""));
+  std::vector<float> ort = run_ort_script(python, kWindowScript.c_str(), a.positional[0], win.data(), ws, {}, oshape);
   int64_t n = 1;
   for (int k = 0; k < 5; ++k) n *= os[k];
   if (static_cast<int64_t>(ort.size()) != n) throw Failure("onnxruntime output shape differs from ours");
-  std::vector<float> a1(ours, ours + n), b1 = ort;
+  std::vector<float> a1(ours, ours + n), b1 = std::move(ort);
   const int64_t K = os[1], vox = n / K;
   activate(a1, K, act);
   activate(b1, K, act);
   double maxdiff = 0;
   for (int64_t i = 0; i < n; ++i) maxdiff = std::max(maxdiff, static_cast<double>(std::fabs(a1[i] - b1[i])));
   int64_t same = 0;
-  const double thr = conv.value("threshold", 0.5);
   for (int64_t vx = 0; vx < vox; ++vx) {
     if (act == "sigmoid") {
       bool eq = true;
@@ -204,18 +171,147 @@ int cmd_verify(int argc, char** argv) {
     }
   }
   nlohmann::ordered_json j;
-  j["model"] = a.positional[0];
+  j["mode"] = "window";
   j["window"] = {ws[0], ws[1], ws[2], ws[3], ws[4]};
-  j["activation"] = act;
   j["max_abs_diff"] = maxdiff;
   j["label_agreement"] = static_cast<double>(same) / static_cast<double>(vox);
   j["voxels"] = vox;
-  if (a.has("--json")) write_text(a.get("--json"), j.dump(2));
   if (a.get("--json") != "-")
     std::printf("onnxruntime vs libefficientq on a %lldx%lldx%lld window: max |d prob| = %.3g, "
                 "labels agree on %.4f%% of %lld voxels\n",
                 static_cast<long long>(ws[2]), static_cast<long long>(ws[3]), static_cast<long long>(ws[4]),
                 maxdiff, 100.0 * same / vox, static_cast<long long>(vox));
+  return j;
+}
+
+// The whole volume through the sliding window in both runtimes; labels on the image grid.
+nlohmann::ordered_json verify_full(const Args& a, const std::string& python, const Context& ctx,
+                                   efq_model* m, efq_volume* v, const Config& cfg,
+                                   const float* full, const int64_t fs[5], const Window& wnd,
+                                   const std::vector<std::string>& classes) {
+  const std::vector<std::string> extra{
+      std::to_string(wnd.roi[0]) + "," + std::to_string(wnd.roi[1]) + "," + std::to_string(wnd.roi[2]),
+      std::to_string(wnd.overlap), wnd.blend};
+  std::vector<int64_t> oshape;
+  std::vector<float> ort = run_ort_script(python, kSlidingScript.c_str(), a.positional[0], full, fs, extra, oshape);
+  if (oshape.size() != 5) throw Failure("onnxruntime returned a " + std::to_string(oshape.size()) + "-D output");
+  efq_segmentation* so = nullptr;
+  check(efq_segmentation_from_network_output(m, v, cfg.p, ort.data(), oshape.data(), &so),
+        "post-processing the onnxruntime output");
+  SegPtr own_so(so, efq_segmentation_destroy);
+  ort.clear();
+  ort.shrink_to_fit();
+  efq_segmentation* se = nullptr;
+  check(efq_segment(ctx.p, m, v, cfg.p, &se), "segmenting");
+  SegPtr own_se(se, efq_segmentation_destroy);
+  const uint8_t *lo = nullptr, *le = nullptr;
+  int64_t dims[3];
+  check(efq_segmentation_get_labels(so, &lo, dims), "labels");
+  check(efq_segmentation_get_labels(se, &le, nullptr), "labels");
+  const int64_t vox = dims[0] * dims[1] * dims[2];
+  int64_t same = 0;
+  for (int64_t i = 0; i < vox; ++i) same += lo[i] == le[i];
+  nlohmann::ordered_json j;
+  j["mode"] = "full";
+  j["network_input"] = {fs[0], fs[1], fs[2], fs[3], fs[4]};
+  j["roi"] = {wnd.roi[0], wnd.roi[1], wnd.roi[2]};
+  j["overlap"] = wnd.overlap;
+  j["blend"] = wnd.blend;
+  j["voxels"] = vox;
+  j["label_agreement"] = static_cast<double>(same) / static_cast<double>(vox);
+  const bool text = a.get("--json") != "-";
+  if (text)
+    std::printf("onnxruntime vs libefficientq, whole volume (%lldx%lldx%lld, sliding window %lldx%lldx%lld):"
+                " labels agree on %.4f%% of %lld voxels\n",
+                static_cast<long long>(dims[0]), static_cast<long long>(dims[1]), static_cast<long long>(dims[2]),
+                static_cast<long long>(wnd.roi[0]), static_cast<long long>(wnd.roi[1]),
+                static_cast<long long>(wnd.roi[2]), 100.0 * same / vox, static_cast<long long>(vox));
+  if (!a.has("--label")) return j;
+  const std::string label = a.get("--label");
+  const char* lp[1] = {label.c_str()};
+  efq_volume* ref = nullptr;
+  check(efq_volume_load_nifti(ctx.p, lp, 1, &ref), "reading the label file");
+  VolumePtr own_ref(ref, efq_volume_destroy);
+  nlohmann::ordered_json dice;
+  for (auto [seg, key] : {std::pair{so, "onnxruntime"}, std::pair{se, "libefficientq"}}) {
+    double d[256];
+    size_t n = 0;
+    check(efq_segmentation_dice(seg, ref, d, 256, &n), "Dice");
+    // Mean over foreground entries: sigmoid regions are all foreground; softmax skips class 0.
+    const size_t first = n == classes.size() && !classes.empty() && classes[0] == "background" ? 1 : 0;
+    double mean = 0;
+    for (size_t k = first; k < n; ++k) mean += d[k];
+    mean /= static_cast<double>(n > first ? n - first : 1);
+    dice[key] = {{"per_class", std::vector<double>(d, d + n)}, {"mean_foreground", mean}};
+  }
+  j["dice"] = dice;
+  const double diff = dice["onnxruntime"]["mean_foreground"].get<double>() -
+                      dice["libefficientq"]["mean_foreground"].get<double>();
+  j["dice_difference"] = diff;
+  if (text)
+    std::printf("mean foreground Dice: onnxruntime %.4f, libefficientq %.4f (difference %+.2f points)\n",
+                dice["onnxruntime"]["mean_foreground"].get<double>(),
+                dice["libefficientq"]["mean_foreground"].get<double>(), 100 * diff);
+  return j;
+}
+
+}  // namespace
+
+int cmd_verify(int argc, char** argv) {
+  std::vector<std::string> opts = kInferenceOptions;
+  for (const char* o : {"--python", "--json", "--label"}) opts.push_back(o);
+  Args a = parse(argc, argv, opts, {"--help", "--quiet", "--full"});
+  if (a.has("--help")) {
+    std::printf(
+        "usage: efficientq verify MODEL IMAGE [IMAGE...] [--full [--label SEG]] [--python PATH]\n"
+        "                         [--json FILE|-]\n"
+        "Runs MODEL in onnxruntime and in libefficientq on the same preprocessed input and reports\n"
+        "how far they agree.\n"
+        "  (default)      one ROI window at the centre: max |d probability| and label agreement\n"
+        "  --full         the whole volume through the same sliding window in both (MONAI\n"
+        "                 semantics in NumPy around onnxruntime); labels compared on the image grid\n"
+        "                 after the same activation and resampling back (libefficientq's)\n"
+        "  --label SEG    with --full: Dice of both against this reference label file\n"
+        "onnxruntime comes from PyPI: python3 -m venv build/venv && build/venv/bin/pip install\n"
+        "onnxruntime numpy. --python defaults to $EFQ_PYTHON, else build/venv/bin/python, else\n"
+        "python3.\n%s",
+        kInferenceHelp);
+    return 0;
+  }
+  if (a.positional.size() < 2) throw Failure("verify needs MODEL and at least one IMAGE", 2);
+  if (a.has("--label") && !a.has("--full")) throw Failure("--label needs --full", 2);
+  const std::string python = ort_python(a);
+  Context ctx(a.has("--quiet"));
+  Config cfg;
+  apply_inference_options(a, cfg.p);
+  efq_model* m = load_model(ctx, a.positional[0]);
+  ModelPtr own_m(m, efq_model_destroy);
+  char* desc = nullptr;
+  check(efq_model_describe_json(m, nullptr, &desc), "model");
+  nlohmann::json dj = nlohmann::json::parse(desc);
+  efq_string_free(desc);
+  // The effective conventions (the metadata, or the defaults when there is none).
+  nlohmann::json conv = nlohmann::json::parse(dj["metadata"].get<std::string>());
+  const std::string act = a.get("--activation", conv.value("activation", std::string("none")));
+  std::vector<std::string> classes = conv.value("classes", std::vector<std::string>{});
+  std::vector<const char*> paths;
+  for (size_t k = 1; k < a.positional.size(); ++k) paths.push_back(a.positional[k].c_str());
+  efq_volume* v = nullptr;
+  check(efq_volume_load_nifti(ctx.p, paths.data(), paths.size(), &v), "reading the image");
+  VolumePtr own_v(v, efq_volume_destroy);
+  float* full = nullptr;
+  int64_t fs[5];
+  check(efq_volume_network_input(m, v, cfg.p, &full, fs), "preprocessing");
+  BufferPtr own_full(full, efq_buffer_free);
+  const Window wnd = window_settings(a, conv, fs);
+  nlohmann::ordered_json j;
+  j["model"] = a.positional[0];
+  j["activation"] = act;
+  nlohmann::ordered_json r =
+      a.has("--full") ? verify_full(a, python, ctx, m, v, cfg, full, fs, wnd, classes)
+                      : verify_window(a, python, m, cfg, full, fs, wnd, act, conv.value("threshold", 0.5));
+  j.update(r);
+  if (a.has("--json")) write_text(a.get("--json"), j.dump(2));
   return 0;
 }
 
