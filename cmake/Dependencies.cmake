@@ -5,6 +5,7 @@ find_package(Protobuf REQUIRED)             # must precede ONNX
 find_package(ONNX CONFIG REQUIRED)          # targets onnx, onnx_proto
 find_package(nlohmann_json 3 CONFIG REQUIRED)
 find_package(ZLIB REQUIRED)
+find_package(PNG REQUIRED)                  # libpng-dev: `efficientq overlay` slices
 find_package(OpenMP REQUIRED)
 # libnifti2-dev ships a broken CMake config (wrong library paths): find the pieces by hand.
 find_path(NIFTI_INCLUDE_DIR nifti2_io.h PATH_SUFFIXES nifti REQUIRED)

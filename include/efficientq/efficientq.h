@@ -318,6 +318,41 @@ EFQ_API efq_status efq_report_to_json(const efq_report* report, char** json_out)
 /** @since 0.1 */
 EFQ_API void efq_report_destroy(efq_report* report);
 
+/* ---- Overlay pictures ---------------------------------------------------------------------- */
+
+/** The plane of a slice, found from the image's voxel-to-world affine (sform, else qform).
+ *  Values are pinned. @since 0.1 */
+typedef enum efq_plane {
+  EFQ_PLANE_AXIAL = 0,    /**< across the voxel axis nearest to world S (inferior-superior) */
+  EFQ_PLANE_CORONAL = 1,  /**< across the voxel axis nearest to world A (posterior-anterior) */
+  EFQ_PLANE_SAGITTAL = 2  /**< across the voxel axis nearest to world R (left-right) */
+} efq_plane;
+
+/** Draws one slice of the NIfTI image `image_path` in grey (window: the volume's 1st to 99th
+ *  intensity percentile) with the contours of the label map `seg_path` in orange and, when
+ *  `compare_seg_path` is not NULL, those of a second label map in sky blue (bluish green where
+ *  both contours fall on the same pixel), and writes it as an 8-bit RGB PNG to `png_path`.
+ *  A contour pixel has a label other than 0 and a 4-neighbour in the slice (outside = 0) with
+ *  another label. One voxel is one pixel, in radiological orientation whatever the storage
+ *  order: axial with the patient's right on the left and anterior up, coronal with the right on
+ *  the left and superior up, sagittal with anterior on the left and superior up. The voxel axes
+ *  are matched to world R, A, S by the assignment with the largest sum of |cosines|.
+ *  `slice` is the 0-based voxel index along the stored axis across the plane; -1 picks the slice
+ *  with the most voxels of label != 0 in `seg_path` (the lowest on a tie, the middle one when
+ *  there are none). `slice_out` (may be NULL) receives the slice drawn.
+ *  The label maps must have the image's dimensions and affine (each entry within 1/100 of the
+ *  smallest voxel size, in mm) and hold integers >= 0. The PNG is written atomically (temp file
+ *  in the same directory, then rename): on any error nothing is left behind.
+ *  Errors: EFQ_ERR_INVALID_ARGUMENT (NULL path, unknown plane, grids differ, slice out of range:
+ *  the message names the files and the valid range; name not ending in .png), EFQ_ERR_FORMAT
+ *  (not NIfTI, non-integer or negative labels), EFQ_ERR_IO (unreadable input, unwritable output).
+ *  `ctx` may be NULL; it receives one EFQ_LOG_INFO line. Thread-safe for distinct outputs.
+ *  @since 0.1 */
+EFQ_API efq_status efq_render_overlay_png(efq_context* ctx, const char* image_path,
+                                          const char* seg_path, const char* compare_seg_path,
+                                          efq_plane plane, int64_t slice, const char* png_path,
+                                          int64_t* slice_out);
+
 #ifdef __cplusplus
 }
 #endif

@@ -73,6 +73,7 @@ int cmd_eval(int argc, char** argv);
 int cmd_phantom(int argc, char** argv);
 int cmd_quantize(int argc, char** argv);
 int cmd_verify(int argc, char** argv);
+int cmd_overlay(int argc, char** argv);
 
 /// Parses a whole word as a number (usage error naming the option otherwise).
 double to_real(const std::string& opt, const std::string& v);

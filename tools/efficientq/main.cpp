@@ -20,6 +20,7 @@ const char* kUsage =
     "  quantize MODEL --calib IMAGE... -o OUT.onnx   quantize with EfficientQ (or a baseline)\n"
     "  verify MODEL IMAGE...               agreement with onnxruntime on the same input\n"
     "  phantom liver|brats -o DIR          write a synthetic phantom dataset\n"
+    "  overlay IMAGE SEG -o SLICE.png      a PNG slice with segmentation contours\n"
     "\n"
     "\n"
     "every command: --quiet (-q) no progress or warnings, --verbose (-v) the library's\n"
@@ -55,6 +56,7 @@ int main(int argc, char** argv) {
     if (cmd == "phantom") return cli::cmd_phantom(argc - 2, argv + 2);
     if (cmd == "quantize") return cli::cmd_quantize(argc - 2, argv + 2);
     if (cmd == "verify") return cli::cmd_verify(argc - 2, argv + 2);
+    if (cmd == "overlay") return cli::cmd_overlay(argc - 2, argv + 2);
     throw cli::Failure("unknown command '" + cmd + "' (see efficientq --help)", 2);
   } catch (const cli::Failure& f) {
     std::fprintf(stderr, "efficientq %s: error: %s\n", cmd.c_str(), f.what());
