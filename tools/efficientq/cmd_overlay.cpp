@@ -1,5 +1,6 @@
 // efficientq overlay IMAGE SEG -o SLICE.png [--compare SEG2] [--plane P] [--slice N]
 #include <cstdio>
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "cli.hpp"
@@ -7,7 +8,7 @@
 namespace cli {
 
 int cmd_overlay(int argc, char** argv) {
-  Args a = parse(argc, argv, {"-o", "--output", "--compare", "--plane", "--slice"},
+  Args a = parse(argc, argv, {"-o", "--output", "--compare", "--plane", "--slice", "--json"},
                  {"--help", "--quiet"});
   if (a.has("--help")) {
     std::printf(
@@ -29,7 +30,8 @@ int cmd_overlay(int argc, char** argv) {
         "Grey: linear from the 1st to the 99th percentile of the volume's intensities.\n"
         "Contours: the pixels of each label other than 0 that touch (4-neighbours, in the slice)\n"
         "another label; SEG orange, SEG2 sky blue, both bluish green.\n"
-        "SEG and SEG2 must be integer label maps on IMAGE's grid (same dims and affine).\n");
+        "SEG and SEG2 must be integer label maps on IMAGE's grid (same dims and affine).\n"
+        "  --json FILE|-   what was drawn (files, plane, slice) as JSON\n");
     return 0;
   }
   if (a.positional.size() != 2) throw Failure("overlay needs IMAGE and SEG (see --help)", 2);
@@ -53,7 +55,18 @@ int cmd_overlay(int argc, char** argv) {
                                compare.empty() ? nullptr : compare.c_str(), plane, slice,
                                out.c_str(), &drawn),
         "drawing the slice");
-  if (!a.has("--quiet"))
+  if (a.has("--json")) {
+    nlohmann::ordered_json j;
+    j["image"] = a.positional[0];
+    j["segmentation"] = a.positional[1];
+    if (!compare.empty()) j["compare"] = compare;
+    j["plane"] = p;
+    j["slice"] = drawn;
+    j["slice_chosen"] = slice < 0 ? "most foreground in SEG" : "given";
+    j["png"] = out;
+    write_text(a.get("--json"), j.dump(2));
+  }
+  if (!a.has("--quiet") && a.get("--json") != "-")
     std::printf("wrote %s: %s slice %lld%s\n", out.c_str(), p.c_str(),
                 static_cast<long long>(drawn), slice < 0 ? " (the most foreground in SEG)" : "");
   return 0;
