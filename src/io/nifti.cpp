@@ -8,7 +8,6 @@
 #include <nifti2_io.h>
 
 #include <algorithm>
-#include <atomic>
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
@@ -17,9 +16,9 @@
 #include <filesystem>
 #include <limits>
 #include <memory>
-#include <random>
 #include <string>
 
+#include "core/atomic_file.hpp"
 #include "core/error.hpp"
 
 namespace efq::io {
@@ -263,11 +262,6 @@ NimPtr make_header(const Grid& like, int datatype, int64_t channels, const std::
   return nim;
 }
 
-std::string temp_name(const std::string& path, const std::string& ending) {
-  static std::atomic<unsigned> counter{0};
-  std::random_device rd;  // unique across processes; the counter across threads
-  return path + ".tmp-" + std::to_string(rd()) + "-" + std::to_string(counter++) + ending;
-}
 
 /// Writes header + data to `path` atomically.
 void write_atomic(const std::string& path, nifti_image* nim, const void* bytes, size_t nbytes) {
@@ -307,7 +301,7 @@ void write_atomic(const std::string& path, nifti_image* nim, const void* bytes, 
     hdr_size = 348;
   }
 
-  const std::string tmp = temp_name(path, ending);
+  const std::string tmp = temporary_path_for(path, ending);
   // gzip level 1, as nibabel: 3-5x faster than the default 6, files ~10% larger.
   znzFile fp = znzopen(tmp.c_str(), gz ? "wb1" : "wb", gz ? 1 : 0);
   if (znz_isnull(fp))
@@ -329,13 +323,7 @@ void write_atomic(const std::string& path, nifti_image* nim, const void* bytes, 
     fail(ErrorCode::kIo, "cannot write " + quoted(path) + ": writing the temporary file failed (" +
                              std::strerror(err ? err : EIO) + ")");
   }
-  std::error_code ec;
-  fs::rename(tmp, path, ec);
-  if (ec) {
-    std::remove(tmp.c_str());
-    fail(ErrorCode::kIo, "cannot write " + quoted(path) + ": rename from " + quoted(tmp) +
-                             " failed (" + ec.message() + ")");
-  }
+  commit_temporary(tmp, path);
 }
 
 void check_size(const std::string& path, const Grid& like, size_t got, int64_t channels) {

@@ -8,17 +8,16 @@
 #include <png.h>
 
 #include <algorithm>
-#include <atomic>
 #include <cctype>
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
-#include <random>
 #include <string>
 #include <vector>
 
+#include "core/atomic_file.hpp"
 #include "core/error.hpp"
 
 namespace efq::io {
@@ -114,11 +113,6 @@ void validate(const std::string& path, const RgbImage& image, const PngInfo& inf
       fail(ErrorCode::kInvalidArgument, bad + "invalid tEXt keyword " + quoted(kv.first));
 }
 
-std::string temp_name(const std::string& path) {
-  static std::atomic<unsigned> counter{0};
-  std::random_device rd;  // unique across processes; the counter across threads
-  return path + ".tmp-" + std::to_string(rd()) + "-" + std::to_string(counter++);
-}
 
 }  // namespace
 
@@ -137,7 +131,7 @@ void write_png_rgb(const std::string& path, const RgbImage& image, const PngInfo
     (ascii ? texts[t].text_length : texts[t].itxt_length) = value.size();
   }
 
-  const std::string tmp = temp_name(path);
+  const std::string tmp = temporary_path_for(path);
   FILE* f = std::fopen(tmp.c_str(), "wbx");  // x: never reuse an existing file
   if (f == nullptr)
     fail(ErrorCode::kIo, "cannot create " + quoted(tmp) + " (to write " + quoted(path) +
@@ -154,13 +148,7 @@ void write_png_rgb(const std::string& path, const RgbImage& image, const PngInfo
     if (err != 0) why += std::string(" (") + std::strerror(err) + ")";
     fail(ErrorCode::kIo, "cannot write " + quoted(path) + ": " + why);
   }
-  std::error_code ec;
-  fs::rename(tmp, path, ec);
-  if (ec) {
-    std::remove(tmp.c_str());
-    fail(ErrorCode::kIo, "cannot write " + quoted(path) + ": rename from " + quoted(tmp) +
-                             " failed (" + ec.message() + ")");
-  }
+  commit_temporary(tmp, path);
 }
 
 }  // namespace efq::io

@@ -8,6 +8,7 @@
 #include <cstring>
 #include <fstream>
 
+#include "core/atomic_file.hpp"
 #include "core/error.hpp"
 #include "onnx/export.hpp"
 #include "onnx/import.hpp"

@@ -1,12 +1,12 @@
 #include "onnx/export.hpp"
 
+#include "core/atomic_file.hpp"
+
 #include <onnx/onnx_pb.h>
 
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
-#include <fstream>
-#include <random>
 #include <set>
 
 #include "core/error.hpp"
@@ -264,26 +264,6 @@ std::string export_onnx_bytes(const Graph& g, OnnxFormat format, std::vector<std
   std::string bytes;
   if (!m.SerializeToString(&bytes)) fail(ErrorCode::kInternal, "ONNX serialization failed");
   return bytes;
-}
-
-void write_file_atomically(const std::string& path, const std::string& bytes) {
-  std::random_device rd;
-  const std::string tmp = path + ".tmp-" + std::to_string(rd());
-  {
-    std::ofstream f(tmp, std::ios::binary);
-    if (!f) fail(ErrorCode::kIo, path + ": cannot create the output file");
-    f.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-    f.flush();
-    if (!f) {
-      f.close();
-      std::remove(tmp.c_str());
-      fail(ErrorCode::kIo, path + ": write failed (disk full?)");
-    }
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    std::remove(tmp.c_str());
-    fail(ErrorCode::kIo, path + ": cannot rename the temporary file into place");
-  }
 }
 
 void export_onnx_file(const Graph& g, const std::string& path, OnnxFormat format,

@@ -21,8 +21,6 @@ std::string export_onnx_bytes(const Graph& g, OnnxFormat format = OnnxFormat::kF
                               std::vector<std::string>* notes_out = nullptr,
                               const std::vector<int>* omit_initializers = nullptr);
 
-/// Writes `bytes` to `path` atomically (temporary file in the same folder, then rename).
-void write_file_atomically(const std::string& path, const std::string& bytes);
 void export_onnx_file(const Graph& g, const std::string& path,
                       OnnxFormat format = OnnxFormat::kFakeQuant,
                       std::vector<std::string>* notes_out = nullptr);
