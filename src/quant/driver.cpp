@@ -26,6 +26,18 @@ int producer_of(const Graph& g, int value) {
   return -1;
 }
 
+// Channels [c0, c0 + count) of an [N, C, spatial...] tensor.
+Tensor slice_channels(const Tensor& t, int64_t c0, int64_t count) {
+  Shape s = t.shape;
+  s[1] = count;
+  Tensor r = Tensor::zeros(s);
+  const int64_t inner = t.numel() / (t.shape[0] * t.shape[1]);
+  for (int64_t b = 0; b < t.shape[0]; ++b)
+    std::copy(t.f.begin() + (b * t.shape[1] + c0) * inner, t.f.begin() + (b * t.shape[1] + c0 + count) * inner,
+              r.f.begin() + b * count * inner);
+  return r;
+}
+
 struct LayerPlan {
   int node = -1;
   bool skip = false;
@@ -280,9 +292,56 @@ QuantResult quantize_graph(Graph& g, Backend& be, const Tensor& calib, const Ten
     const bool per_channel = opt.per_channel;
     LayerSolution sol;
     const bool gram_ok = group == 1 && x.rank() >= 3;
-    if (!gram_ok) {
-      // Grouped convolutions: no layer-wise solver yet; MSE-optimal projection per row of the
-      // ONNX weight layout (axis 0).
+    // Grouped convolutions (non-transposed, per-channel scales): each group is an independent
+    // layer-wise problem on its own input and output channels.
+    const bool grouped_ok = group > 1 && !transposed && per_channel && x.rank() >= 3 &&
+                            x.shape[1] % group == 0 && c2 % group == 0;
+    if (grouped_ok) {
+      const int64_t cig = x.shape[1] / group, cog = c2 / group;
+      const int64_t k = static_cast<int64_t>(w0.size()) / c2;
+      WindowParams wp = conv_window(g, n, x.shape);
+      wp.group = 1;
+      std::vector<float> h;
+      if (att) h = att->weights_for(y.shape);
+      sol.quantizer = wq;
+      sol.quantizer.scale.clear();
+      sol.quantizer.zero_point.clear();
+      sol.weights.resize(w0.size());
+      sol.codes.resize(w0.size());
+      sol.bias.resize(static_cast<size_t>(c2));
+      int kept_projection = 0;
+      for (int64_t gi = 0; gi < group; ++gi) {
+        const auto w_begin = w0.begin() + gi * cog * k;
+        LayerProblem problem(wp, cog, std::vector<float>(w_begin, w_begin + cog * k),
+                             std::vector<float>(b0.begin() + gi * cog, b0.begin() + (gi + 1) * cog),
+                             !h.empty() && opt.select_unweighted);
+        problem.add(be, slice_channels(x, gi * cig, cig), slice_channels(y, gi * cog, cog),
+                    h.empty() ? nullptr : h.data());
+        LayerProblem::Result r = problem.solve(be, opt, p.wbits, [&](int it, double loss) {
+          return !progress || progress(static_cast<int>(li), nlayers, n.name, it, loss);
+        });
+        const LayerSolution& gs = r.solution;
+        std::copy(gs.weights.begin(), gs.weights.end(), sol.weights.begin() + gi * cog * k);
+        std::copy(gs.codes.begin(), gs.codes.end(), sol.codes.begin() + gi * cog * k);
+        std::copy(gs.bias.begin(), gs.bias.end(), sol.bias.begin() + gi * cog);
+        sol.quantizer.scale.insert(sol.quantizer.scale.end(), gs.quantizer.scale.begin(), gs.quantizer.scale.end());
+        sol.quantizer.zero_point.insert(sol.quantizer.zero_point.end(), gs.quantizer.zero_point.begin(),
+                                        gs.quantizer.zero_point.end());
+        // The layer's loss is the mean over all output channels: the mean of the groups'.
+        sol.loss_before += gs.loss_before / static_cast<double>(group);
+        sol.loss_after += gs.loss_after / static_cast<double>(group);
+        sol.iterations = std::max(sol.iterations, gs.iterations);
+        sol.best_iteration = std::max(sol.best_iteration, gs.best_iteration);
+        rep.solver = r.solver;
+        kept_projection += r.note.empty() ? 0 : 1;
+      }
+      rep.note = "grouped convolution: " + std::to_string(group) + " independent layer-wise problems" +
+                 (kept_projection ? "; the MSE projection kept in " + std::to_string(kept_projection) : "");
+      rep.loss_before = sol.loss_before;
+      rep.loss_after = sol.loss_after;
+    } else if (!gram_ok) {
+      // Grouped ConvTranspose, or one scale for a grouped layer: MSE-optimal projection per row
+      // of the ONNX weight layout (axis 0).
       Quantizer q = wq;
       std::vector<float> v = w0;
       std::vector<int64_t> codes(v.size());
@@ -295,7 +354,8 @@ QuantResult quantize_graph(Graph& g, Backend& be, const Tensor& calib, const Ten
       sol.bias = b0;
       sol.quantizer = q;
       rep.solver = opt.method == Method::kRtn ? "rtn" : "mse";
-      rep.note = "grouped convolution: the layer-wise solver does not cover it yet; MSE projection";
+      rep.note = "grouped " + std::string(transposed ? "ConvTranspose" : "convolution with one scale") +
+                 ": not covered by the layer-wise solver; MSE projection";
     } else {
       std::vector<float> h;
       if (att) h = att->weights_for(y.shape);

@@ -66,4 +66,19 @@ PY
   "$cli" verify "$tmp/$m.w4.onnx" $imgs --normalize ct:-200,300 --python "$venv/bin/python" --json "$tmp/v.json" >/dev/null
   python3 -c "import json; v=json.load(open('$tmp/v.json')); print('$m W4 weight-only: labels agree', v['label_agreement']); assert v['label_agreement'] >= 0.999"
 done
+# Grouped and depthwise convolutions (PyTorch fixture, 4 input channels: a BraTS-like phantom),
+# W4A8: solved per group, exported with per-channel DequantizeLinear, agreeing with onnxruntime.
+"$cli" phantom brats --train 1 --test 0 --seed 3 --size 32,32,24 -o "$tmp/phb" >/dev/null
+gimgs=$(ls "$tmp"/phb/imagesTr/*.nii.gz)
+"$cli" quantize "$src/tests/data/fixtures/grouped.onnx" --calib $gimgs -o "$tmp/grouped.w4a8.onnx" \
+  --wbits 4 --abits 8 --normalize zscore --quiet --json "$tmp/grouped.json"
+python3 - "$tmp/grouped.json" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+g = [l for l in r["layers"] if "independent layer-wise problems" in l.get("note", "")]
+assert len(g) == 3 and all(l["solver"] == "admm" and l["mse_after"] < l["mse_before"] for l in g), g
+PY
+"$cli" verify "$tmp/grouped.w4a8.onnx" $gimgs --normalize zscore --roi 16,16,16 --activation softmax \
+  --python "$venv/bin/python" --json "$tmp/v.json" >/dev/null
+python3 -c "import json; v=json.load(open('$tmp/v.json')); print('grouped W4A8: labels agree', v['label_agreement']); assert v['label_agreement'] >= 0.999"
 echo "ort_agreement passed"
