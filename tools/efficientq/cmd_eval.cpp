@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli.hpp"
+#include "run_stats.hpp"
 
 namespace cli {
 
@@ -34,7 +35,9 @@ int cmd_eval(int argc, char** argv) {
   std::string json = text;
   efq_string_free(text);
   if (a.has("--json")) {
-    write_text(a.get("--json"), json);
+    nlohmann::ordered_json out = nlohmann::ordered_json::parse(json);
+    out["command"] = command_stats("eval");
+    write_text(a.get("--json"), out.dump(2));
     if (a.get("--json") == "-") return 0;
   }
   auto j = nlohmann::json::parse(json);

@@ -1,10 +1,7 @@
 // efficientq quantize MODEL (--calib IMAGE... | --calib-dataset DIR) -o OUT.onnx
 #include <efficientq/efficientq.h>
 
-#include <sys/resource.h>
-
 #include <algorithm>
-#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -12,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli.hpp"
+#include "run_stats.hpp"
 
 namespace fs = std::filesystem;
 
@@ -101,7 +99,6 @@ nlohmann::json evaluate(const Context& ctx, efq_model* m, const std::string& dir
 }  // namespace
 
 int cmd_quantize(int argc, char** argv) {
-  const auto t_start = std::chrono::steady_clock::now();
   std::vector<std::string> opts = kInferenceOptions;
   for (const char* o : {"-o", "--output", "--calib-dataset", "--calib-case", "--wbits", "--abits",
                         "--method", "--grid", "--layer", "--iters", "--rho", "--eta",
@@ -233,12 +230,7 @@ int cmd_quantize(int argc, char** argv) {
     }
   }
   // The whole command (quantization, writing, evaluation): wall time and peak memory.
-  struct rusage u {};
-  getrusage(RUSAGE_SELF, &u);
-  report["command"] = {
-      {"name", "efficientq quantize"},
-      {"wall_seconds", std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start).count()},
-      {"peak_rss_mib", static_cast<double>(u.ru_maxrss) / 1024.0}};
+  report["command"] = command_stats("quantize");
   if (a.has("--json")) write_text(a.get("--json"), report.dump(2));
   return 0;
 }

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli.hpp"
+#include "run_stats.hpp"
 
 namespace cli {
 
@@ -54,6 +55,7 @@ int cmd_segment(int argc, char** argv) {
   for (int l = 0; l < 256; ++l)
     if (counts[l]) j["voxels_per_label"][std::to_string(l)] = counts[l];
   j["seconds"] = secs;
+  j["command"] = command_stats("segment");
   if (a.has("--json")) write_text(a.get("--json"), j.dump(2));
   if (a.get("--json") != "-")
     std::printf("wrote %s (%lldx%lldx%lld) in %.1f s; voxels per label: %s\n", out.c_str(),
