@@ -52,6 +52,8 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--models", default="brain,liver,brats")
     ap.add_argument("--iters", type=int, default=200)
+    ap.add_argument("--configs", default=",".join(c[0] for c in CONFIGS),
+                    help="comma-separated subset of: " + ", ".join(c[0] for c in CONFIGS))
     ap.add_argument("--out", default=None)
     a = ap.parse_args()
     work = os.path.join(ROOT, "build", "bench", "ort")
@@ -68,7 +70,7 @@ def main():
             if not os.path.isdir(d):
                 run([CLI, "phantom", model, "--train", "1", "--test", "0", "--seed", "31337", "-o", d])
             calib = ["--calib-dataset", d]
-        for name, wbits, grid in CONFIGS:
+        for name, wbits, grid in [c for c in CONFIGS if c[0] in a.configs.split(",")]:
             out = os.path.join(work, f"{model}_w{wbits}a8_{grid}.onnx")
             t0 = time.time()
             run([CLI, "quantize", onnx, *calib, "-o", out, "--wbits", str(wbits), "--abits", "8",
