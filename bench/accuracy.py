@@ -20,6 +20,12 @@ MODELS = {
               ["/usr/share/mricron/templates/ch2better.nii.gz"]),
     "liver": ("models/liver.onnx", "tests/data/liver", None),
     "brats": ("models/brats.onnx", "tests/data/brats", None),
+    # other architectures trained on other data (tools/train/make_other_datasets.py, train_other.py);
+    # calibration: the committed augmented training case 001
+    "macaque_monai": ("models/macaque_monai.onnx", "tests/data/macaque_monai",
+                      ["tests/data/macaque_monai/calib/macaque_001_0000.nii.gz"]),
+    "jhu_nnunet": ("models/jhu_nnunet.onnx", "tests/data/jhu_nnunet",
+                   ["tests/data/jhu_nnunet/calib/jhu_001_0000.nii.gz"]),
 }
 METHODS = {  # name -> extra CLI flags
     "efficientq": [],
