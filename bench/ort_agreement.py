@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
 """QDQ exports in onnxruntime vs libefficientq, whole test volumes (issue 5's acceptance matrix).
 
+Models: brain, liver, brats, macaque_monai, jhu_nnunet (see README).
+
 For each bundled model (brain, liver, brats) and each configuration (W8A8, W4A8, W2A8 with the
 default symmetric per-channel grid; W4A8, W2A8 with the faithful grid): quantize from the model's
 calibration volume, export QDQ, then for every test case run the whole volume through the sliding
@@ -26,6 +28,8 @@ CALIB = {  # the calibration case of each model, as in bench/accuracy.py
     "brain": ["/usr/share/mricron/templates/ch2better.nii.gz"],
     "liver": None,  # a phantom training case with a seed the test split does not use
     "brats": None,
+    "macaque_monai": ["tests/data/macaque_monai/calib/macaque_001_0000.nii.gz"],
+    "jhu_nnunet": ["tests/data/jhu_nnunet/calib/jhu_001_0000.nii.gz"],
 }
 CONFIGS = [("W8A8", 8, "symmetric"), ("W4A8", 4, "symmetric"), ("W2A8", 2, "symmetric"),
            ("W4A8 faithful", 4, "faithful"), ("W2A8 faithful", 2, "faithful")]
@@ -66,7 +70,7 @@ def main():
         dataset = os.path.join(ROOT, "tests", "data", model)
         cases = test_cases(dataset)
         if CALIB[model]:
-            calib = sum((["--calib", p] for p in CALIB[model]), [])
+            calib = sum((["--calib", os.path.join(ROOT, p)] for p in CALIB[model]), [])
         else:
             d = os.path.join(work, f"{model}_calib")
             if not os.path.isdir(d):
