@@ -161,9 +161,12 @@ typedef enum efq_param {
   EFQ_PARAM_CALIB_CROP_W = 53,  /**< int */
   EFQ_PARAM_BODY_MASK = 54,     /**< int 0/1: attention weight 1 where the first modality is 0 */
   EFQ_PARAM_FIRST_LAST_8BIT = 55, /**< int 0/1 (default 1): first and last layer W8, FP input */
-  EFQ_PARAM_INT8 = 56           /**< int 0/1 (default 0): segment/evaluate a quantized model with
+  EFQ_PARAM_INT8 = 56,          /**< int 0/1 (default 0): segment/evaluate a quantized model with
                                      real int8 convolutions where the layer allows it (weights
                                      with zero point 0 in ±127, activations from a quantizer) */
+  EFQ_PARAM_ACT_SCALE_SEARCH = 57 /**< int 0/1 (default 0): efficientq method, zero-point-0 grids:
+                                     pick each activation scale by the layer's output error among
+                                     the MSE-optimal scale, the min-max scale and steps between */
 } efq_param;
 
 /** A set of parameter values. Not thread-safe; may be read by several calls at once. @since 0.1 */

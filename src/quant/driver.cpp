@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <map>
 #include <set>
 
@@ -36,6 +37,65 @@ Tensor slice_channels(const Tensor& t, int64_t c0, int64_t count) {
     std::copy(t.f.begin() + (b * t.shape[1] + c0) * inner, t.f.begin() + (b * t.shape[1] + c0 + count) * inner,
               r.f.begin() + b * count * inner);
   return r;
+}
+
+// The layer's FP output error when its input is fake-quantized with `q` (the arithmetic of the
+// EfqFakeQuant op, ops_quant.cpp), weighted by h (one weight per output position) when given.
+double output_error(Backend& be, const Graph& g, const Node& layer, const Tensor& x,
+                    const Tensor& y, const std::vector<float>& h, const Quantizer& q) {
+  Tensor xq = Tensor::zeros(x.shape);
+  const float sf = static_cast<float>(q.scale[0]);
+  const double lo = static_cast<double>(q.qmin), hi = static_cast<double>(q.qmax);
+  const int64_t n = x.numel();
+#pragma omp parallel for schedule(static) if (n > 65536)
+  for (int64_t i = 0; i < n; ++i) {
+    const double c = std::nearbyint(static_cast<double>(x.f[i] / sf));
+    xq.f[i] = static_cast<float>(std::min(std::max(c, lo), hi)) * sf;
+  }
+  const Tensor& w = g.values[layer.inputs[1]].data;
+  const Tensor* b = layer.inputs.size() > 2 && layer.inputs[2] >= 0 ? &g.values[layer.inputs[2]].data : nullptr;
+  const WindowParams wp = conv_window(g, layer, x.shape);
+  Tensor out;
+  int key = 0;  // a fresh cache key: the backend may keep the reordered weights under it
+  if (layer.op == "ConvTranspose") be.conv_transpose(&key, wp, xq, w, b, out);
+  else be.conv(&key, wp, xq, w, b, out);
+  be.forget(&key);
+  if (out.shape != y.shape) fail(ErrorCode::kInternal, layer.describe() + ": output shape mismatch in the activation search");
+  const int64_t per = y.numel() / (y.shape[0] * y.shape[1]);
+  double e = 0;
+  for (int64_t bn = 0; bn < y.shape[0]; ++bn)
+    for (int64_t c = 0; c < y.shape[1]; ++c) {
+      const float* a = out.data() + (bn * y.shape[1] + c) * per;
+      const float* t = y.data() + (bn * y.shape[1] + c) * per;
+      for (int64_t v = 0; v < per; ++v) {
+        const double d = static_cast<double>(a[v]) - t[v];
+        e += (h.empty() ? 1.0 : static_cast<double>(h[bn * per + v])) * d * d;
+      }
+    }
+  return e;
+}
+
+// act_scale_search: the MSE-optimal scale `q` (already fitted), the min-max scale and three
+// geometric steps between them; keeps the one with the smallest output error in `q`.
+std::string search_activation_scale(Backend& be, const Graph& g, const Node& layer, const Tensor& x,
+                                    const Tensor& y, const std::vector<float>& h, Quantizer& q) {
+  Quantizer mm = q;
+  fit(mm, x.data(), 1, x.numel(), false, "minmax");
+  const double s0 = q.scale[0], s1 = mm.scale[0];
+  if (!(s1 > s0 * 1.0001)) return "als";
+  double best_e = output_error(be, g, layer, x, y, h, q), best_s = s0, best_t = 0;
+  for (double t : {0.25, 0.5, 0.75, 1.0}) {
+    Quantizer c = q;
+    c.scale[0] = s0 * std::pow(s1 / s0, t);
+    const double e = output_error(be, g, layer, x, y, h, c);
+    if (e < best_e) best_e = e, best_s = c.scale[0], best_t = t;
+  }
+  q.scale[0] = best_s;
+  if (best_t == 0) return "search: als";
+  if (best_t == 1.0) return "search: minmax";
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "search: als*(minmax/als)^%.2f", best_t);
+  return buf;
 }
 
 struct LayerPlan {
@@ -230,7 +290,17 @@ QuantResult quantize_graph(Graph& g, Backend& be, const Tensor& calib, const Ten
       const LayerPlan& p = plan[li];
       Quantizer aq = Quantizer::for_activations(opt.grid, p.abits, p.act_signed);
       const Tensor& x = *in.at(0);
-      fit(aq, x.data(), 1, x.numel(), false, opt.method == Method::kRtn ? "minmax" : "als");
+      const std::string rule = opt.method == Method::kRtn ? "minmax" : "als";
+      fit(aq, x.data(), 1, x.numel(), false, rule);
+      res.layers[li].act_scale_rule = rule;
+      if (opt.act_scale_search && opt.method == Method::kEfficientQ && aq.zero_point[0] == 0) {
+        const Node& layer = g.nodes[k + 1];
+        const Tensor& y = targets.at(layer.outputs[0]);
+        std::vector<float> h;
+        if (att) h = att->weights_for(y.shape);
+        res.layers[li].act_scale_rule =
+            search_activation_scale(be, g, layer, x, y, h, aq);
+      }
       n.attrs["scale"].f = static_cast<float>(aq.scale[0]);
       n.attrs["zero_point"].i = aq.zero_point[0];
       n.attrs["calibrated"].i = 1;

@@ -32,6 +32,10 @@ struct QuantOptions {
   bool body_mask = false;             // h = 1 where the first modality is 0
   bool select_unweighted = false;     // faithful best-iterate choice (METHOD §10.4)
   bool keep_best_of_baseline = true;  // never worse than the plain projection (our default)
+  // Activation scale by the layer's output error: among the MSE-optimal (ALS) scale, the min-max
+  // scale and three geometric steps between them, the one whose fake-quantized input gives the
+  // smallest (attention-weighted) error of the layer's FP output. Zero-point-0 grids only.
+  bool act_scale_search = false;
   AdmmOptions admm;
   std::vector<int64_t> calib_crop;    // D,H,W; empty = METHOD §1.4 rule
   std::map<std::string, LayerOverride> overrides;  // by node name

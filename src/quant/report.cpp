@@ -24,6 +24,7 @@ std::string report_json(const QuantResult& r, const QuantOptions& opt, const Rep
   cfg["body_mask"] = opt.body_mask;
   cfg["best_iterate_loss"] = opt.select_unweighted ? "unweighted" : "weighted";
   cfg["keep_best_of_baseline"] = opt.keep_best_of_baseline;
+  cfg["act_scale_search"] = opt.act_scale_search;
   cfg["iterations"] = opt.admm.iterations;
   cfg["rho"] = opt.admm.rho_mult;
   cfg["rho_max"] = opt.admm.rho_max_mult;
@@ -54,7 +55,10 @@ std::string report_json(const QuantResult& r, const QuantOptions& opt, const Rep
     lj["grid"] = l.grid;
     lj["solver"] = l.solver;
     lj["weight_scales"] = l.scales;
-    if (l.abits > 0) lj["activation_scale"] = l.act_scale;
+    if (l.abits > 0) {
+      lj["activation_scale"] = l.act_scale;
+      lj["activation_scale_rule"] = l.act_scale_rule;
+    }
     if (l.loss_before >= 0) {
       lj["mse_before"] = l.loss_before;
       lj["mse_after"] = l.loss_after;
