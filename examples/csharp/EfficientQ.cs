@@ -133,6 +133,8 @@ namespace EfficientQ
         FirstLast8Bit = 55,
         /// <summary>int 0/1 (default 0): run quantized models with real int8 convolutions.</summary>
         Int8 = 56,
+        /// <summary>int 0/1 (default 0): choose each activation scale by the layer's output error.</summary>
+        ActScaleSearch = 57,
     }
 
     /// <summary>A failed library call: the efq_status and the library's description of it.</summary>

@@ -77,7 +77,9 @@ public enum Param {
   /** int 0/1 (default 1): first and last layer W8, FP input. */
   FIRST_LAST_8BIT(55),
   /** int 0/1 (default 0): segment/evaluate a quantized model with real int8 convolutions. */
-  INT8(56);
+  INT8(56),
+  /** int 0/1 (default 0): choose each activation scale by the layer's output error. */
+  ACT_SCALE_SEARCH(57);
 
   /**
    * The range and default of a numeric parameter ({@code efq_param_bounds}).
