@@ -92,11 +92,14 @@ void CpuBackend::conv_int8(const void* key, const WindowParams& p, const Tensor&
   // Quantize the input into the primitive's u8/s8 plain layout, then reorder if it wants another.
   const int64_t n = x.numel();
   std::vector<uint8_t> q(static_cast<size_t>(n));
-  const float inv = 1.f / w.x_scale;
+  // Exactly the activation quantizer's arithmetic (EfqFakeQuant: float division, round half to
+  // even, clamp), so the executor may skip that node and feed its input here.
+  const float sf = w.x_scale;
   const float lo = static_cast<float>(w.x_qmin), hi = static_cast<float>(w.x_qmax);
 #pragma omp parallel for schedule(static) if (n > 65536)
   for (int64_t i = 0; i < n; ++i) {
-    const float c = std::min(std::max(std::nearbyint(x.f[i] * inv), lo), hi);
+    const float c = static_cast<float>(
+        std::min(std::max(std::nearbyint(static_cast<double>(x.f[i] / sf)), double(lo)), double(hi)));
     if (w.x_unsigned) q[i] = static_cast<uint8_t>(c);
     else q[i] = static_cast<uint8_t>(static_cast<int8_t>(c));
   }

@@ -58,8 +58,12 @@ int Executor::enable_int8() {
     if (!zero) continue;
     // The input must come straight from a calibrated activation quantizer with zero point 0.
     const Node* fq = nullptr;
-    for (const Node& p : g_.nodes)
-      if (p.op == "EfqFakeQuant" && p.outputs.at(0) == n.inputs.at(0)) fq = &p;
+    size_t fq_index = 0;
+    for (size_t j = 0; j < g_.nodes.size(); ++j)
+      if (g_.nodes[j].op == "EfqFakeQuant" && g_.nodes[j].outputs.at(0) == n.inputs.at(0)) {
+        fq = &g_.nodes[j];
+        fq_index = j;
+      }
     if (!fq || !fq->attr_int("calibrated", 0) || fq->attr_int("zero_point", 0) != 0) continue;
     const int64_t lo = fq->attr_int("qmin", 0), hi = fq->attr_int("qmax", 255);
     if (!((lo >= 0 && hi <= 255) || (lo >= -127 && hi <= 127))) continue;
@@ -78,6 +82,18 @@ int Executor::enable_int8() {
     c.x_qmax = hi;
     int8_[static_cast<int>(k)] = std::move(c);
     ++count;
+    // Skip the quantizer when this convolution is its only consumer and it is no graph output.
+    const int q_out = fq->outputs[0], q_in = fq->inputs.at(0);
+    int consumers = 0;
+    for (const Node& m : g_.nodes)
+      for (int in : m.inputs) consumers += in == q_out;
+    const bool is_output = std::find(g_.outputs.begin(), g_.outputs.end(), q_out) != g_.outputs.end();
+    if (consumers == 1 && !is_output && q_in >= 0 && !g_.values[q_in].constant) {
+      if (skipped_.size() != g_.nodes.size()) skipped_.assign(g_.nodes.size(), false);
+      skipped_[fq_index] = true;
+      int8_source_[static_cast<int>(k)] = q_in;
+      last_use_[q_in] = std::max(last_use_[q_in], static_cast<int>(k));
+    }
   }
   return static_cast<int>(count);
 }
@@ -115,10 +131,16 @@ std::vector<Tensor> Executor::execute(std::vector<Tensor> inputs, bool shapes_on
   }
   for (size_t k = 0; k < g_.nodes.size(); ++k) {
     const Node& n = g_.nodes[k];
+    if (!shapes_only && !skipped_.empty() && skipped_[k]) continue;  // folded into an int8 conv
     OpContext ctx{g_, n, be_, {}, {}, shapes_only};
     auto i8 = int8_.find(static_cast<int>(k));
     if (i8 != int8_.end()) ctx.int8 = &i8->second;
-    for (int in : n.inputs) {
+    std::vector<int> used = n.inputs;  // the value ids actually read
+    if (!shapes_only) {
+      auto src = int8_source_.find(static_cast<int>(k));
+      if (src != int8_source_.end()) used.at(0) = src->second;
+    }
+    for (int in : used) {
       if (in < 0) {
         ctx.in.push_back(nullptr);
       } else if (g_.values[in].constant) {
@@ -161,7 +183,7 @@ std::vector<Tensor> Executor::execute(std::vector<Tensor> inputs, bool shapes_on
       if (shapes_out) (*shapes_out)[n.outputs[o]] = vals[n.outputs[o]].shape;
     }
     if (observer && !shapes_only) observer(static_cast<int>(k), vals[n.outputs[0]]);
-    for (int in : n.inputs)
+    for (int in : used)
       if (in >= 0 && !g_.values[in].constant && last_use_[in] == static_cast<int>(k)) {
         vals[in] = Tensor();
       }

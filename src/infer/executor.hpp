@@ -44,6 +44,10 @@ class Executor {
   std::vector<int> last_use_;
   std::vector<OpFn> fns_;
   std::map<int, Int8Conv> int8_;  // by node index
+  // enable_int8(): an activation quantizer whose only consumer is an int8 convolution is not
+  // run; the convolution quantizes the quantizer's input itself (same arithmetic, same codes).
+  std::map<int, int> int8_source_;  // int8 conv node index -> value id it reads instead
+  std::vector<bool> skipped_;       // by node index
 };
 
 /// Everything an operator implementation sees.
