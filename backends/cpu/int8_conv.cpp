@@ -8,6 +8,7 @@
 #include <mutex>
 
 #include "backends/cpu/cpu_backend.hpp"
+#include "core/activation_quant.hpp"
 #include "core/error.hpp"
 
 namespace efq {
@@ -98,8 +99,7 @@ void CpuBackend::conv_int8(const void* key, const WindowParams& p, const Tensor&
   const float lo = static_cast<float>(w.x_qmin), hi = static_cast<float>(w.x_qmax);
 #pragma omp parallel for schedule(static) if (n > 65536)
   for (int64_t i = 0; i < n; ++i) {
-    const float c = static_cast<float>(
-        std::min(std::max(std::nearbyint(static_cast<double>(x.f[i] / sf)), double(lo)), double(hi)));
+    const float c = static_cast<float>(activation_code(x.f[i], sf, 0.0, lo, hi));
     if (w.x_unsigned) q[i] = static_cast<uint8_t>(c);
     else q[i] = static_cast<uint8_t>(static_cast<int8_t>(c));
   }

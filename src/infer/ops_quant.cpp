@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "core/activation_quant.hpp"
 #include "core/error.hpp"
 #include "infer/executor.hpp"
 
@@ -33,9 +34,7 @@ void op_fake_quant(OpContext& c) {
   const float sf = static_cast<float>(s);
 #pragma omp parallel for schedule(static) if (n > 65536)
   for (int64_t i = 0; i < n; ++i) {
-    // float division as ONNX Div does, then round half to even
-    const double q = std::nearbyint(static_cast<double>(x.f[i] / sf)) + z;
-    y.f[i] = static_cast<float>((std::min(std::max(q, lo), hi) - z)) * sf;
+    y.f[i] = activation_fake_quant(x.f[i], sf, z, lo, hi);
   }
 }
 

@@ -7,6 +7,7 @@
 #include <map>
 #include <set>
 
+#include "core/activation_quant.hpp"
 #include "core/error.hpp"
 #include "infer/executor.hpp"
 #include "quant/attention.hpp"
@@ -48,10 +49,7 @@ double output_error(Backend& be, const Graph& g, const Node& layer, const Tensor
   const double lo = static_cast<double>(q.qmin), hi = static_cast<double>(q.qmax);
   const int64_t n = x.numel();
 #pragma omp parallel for schedule(static) if (n > 65536)
-  for (int64_t i = 0; i < n; ++i) {
-    const double c = std::nearbyint(static_cast<double>(x.f[i] / sf));
-    xq.f[i] = static_cast<float>(std::min(std::max(c, lo), hi)) * sf;
-  }
+  for (int64_t i = 0; i < n; ++i) xq.f[i] = activation_fake_quant(x.f[i], sf, 0.0, lo, hi);
   const Tensor& w = g.values[layer.inputs[1]].data;
   const Tensor* b = layer.inputs.size() > 2 && layer.inputs[2] >= 0 ? &g.values[layer.inputs[2]].data : nullptr;
   const WindowParams wp = conv_window(g, layer, x.shape);
