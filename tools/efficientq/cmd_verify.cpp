@@ -189,6 +189,15 @@ nlohmann::ordered_json verify_full(const Args& a, const std::string& python, con
                                    efq_model* m, efq_volume* v, const Config& cfg,
                                    const float* full, const int64_t fs[5], const Window& wnd,
                                    const std::vector<std::string>& classes) {
+  // The reference first: a bad --label path fails before minutes of inference.
+  VolumePtr own_ref(nullptr, efq_volume_destroy);
+  if (a.has("--label")) {
+    const std::string label = a.get("--label");
+    const char* lp[1] = {label.c_str()};
+    efq_volume* ref = nullptr;
+    check(efq_volume_load_nifti(ctx.p, lp, 1, &ref), "reading the label file");
+    own_ref.reset(ref);
+  }
   const std::vector<std::string> extra{
       std::to_string(wnd.roi[0]) + "," + std::to_string(wnd.roi[1]) + "," + std::to_string(wnd.roi[2]),
       std::to_string(wnd.overlap), wnd.blend};
@@ -226,12 +235,8 @@ nlohmann::ordered_json verify_full(const Args& a, const std::string& python, con
                 static_cast<long long>(dims[0]), static_cast<long long>(dims[1]), static_cast<long long>(dims[2]),
                 static_cast<long long>(wnd.roi[0]), static_cast<long long>(wnd.roi[1]),
                 static_cast<long long>(wnd.roi[2]), 100.0 * same / vox, static_cast<long long>(vox));
-  if (!a.has("--label")) return j;
-  const std::string label = a.get("--label");
-  const char* lp[1] = {label.c_str()};
-  efq_volume* ref = nullptr;
-  check(efq_volume_load_nifti(ctx.p, lp, 1, &ref), "reading the label file");
-  VolumePtr own_ref(ref, efq_volume_destroy);
+  if (!own_ref) return j;
+  efq_volume* ref = own_ref.get();
   nlohmann::ordered_json dice;
   for (auto [seg, key] : {std::pair{so, "onnxruntime"}, std::pair{se, "libefficientq"}}) {
     double d[256];
