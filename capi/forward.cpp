@@ -82,16 +82,16 @@ efq_status efq_segmentation_from_network_output(const efq_model* model, const ef
     *segmentation_out = nullptr;
     const efq::Conventions c = efq::capi::effective_conventions(*model, config);
     efq::check_modalities(model->graph, volume->modalities, c);
-    efq::io::Grid net_grid;
     bool resampled = false;
-    const efq::Tensor x = efq::prepare_input(volume->modalities, c, &net_grid, &resampled);
-    if (shape[0] != 1 || shape[2] != x.shape[2] || shape[3] != x.shape[3] || shape[4] != x.shape[4] ||
+    const efq::io::Grid net_grid = efq::network_grid(volume->modalities[0].grid, c, &resampled);
+    const efq::Shape sp = efq::network_spatial_shape(net_grid, c);
+    if (shape[0] != 1 || shape[2] != sp[0] || shape[3] != sp[1] || shape[4] != sp[2] ||
         shape[1] < 1 || shape[1] > 255)
       efq::fail(efq::ErrorCode::kInvalidArgument,
                 "output shape [" + std::to_string(shape[0]) + ", " + std::to_string(shape[1]) + ", " +
                     std::to_string(shape[2]) + ", " + std::to_string(shape[3]) + ", " +
-                    std::to_string(shape[4]) + "] does not match the network input " +
-                    efq::shape_str(x.shape) + " (batch 1, 1..255 classes)");
+                    std::to_string(shape[4]) + "] does not match the network input's spatial size " +
+                    efq::shape_str(sp) + " (batch 1, 1..255 classes)");
     efq::Tensor y = efq::Tensor::zeros({1, shape[1], shape[2], shape[3], shape[4]});
     std::memcpy(y.f.data(), output, y.f.size() * sizeof(float));
     for (float v : y.f)

@@ -95,6 +95,17 @@ void check_modalities(const Graph& g, const std::vector<io::Image>& mods, const 
              std::to_string(mods.size()) + " image(s)");
 }
 
+io::Grid network_grid(const io::Grid& image_grid, const Conventions& c, bool* resampled_out) {
+  const bool resampled = c.spacing && !same_spacing(image_grid, *c.spacing);
+  if (resampled_out) *resampled_out = resampled;
+  return resampled ? io::resampled_grid(image_grid, c.spacing->data()) : image_grid;
+}
+
+Shape network_spatial_shape(const io::Grid& net_grid, const Conventions& c) {
+  const int64_t* dim = net_grid.dim;
+  return c.axes == Axes::kIJK ? Shape{dim[0], dim[1], dim[2]} : Shape{dim[2], dim[1], dim[0]};
+}
+
 Tensor prepare_input(std::vector<io::Image> mods, const Conventions& c, io::Grid* net_grid_out,
                      bool* resampled_out) {
   if (mods.empty()) fail(ErrorCode::kInvalidArgument, "no input image given");
@@ -114,15 +125,12 @@ Tensor prepare_input(std::vector<io::Image> mods, const Conventions& c, io::Grid
       io::normalize(mods[m].data,
                     io::parse_normalization(c.normalization[c.normalization.size() == 1 ? 0 : m]));
   // Resample to the model's spacing when it differs.
-  io::Grid net_grid = mods[0].grid;
-  const bool resampled = c.spacing && !same_spacing(mods[0].grid, *c.spacing);
-  if (resampled) {
-    net_grid = io::resampled_grid(mods[0].grid, c.spacing->data());
+  bool resampled = false;
+  const io::Grid net_grid = network_grid(mods[0].grid, c, &resampled);
+  if (resampled)
     for (auto& m : mods) m.data = io::resample(m.data, m.grid, net_grid, io::Interp::kLinear);
-  }
   const int64_t* dim = net_grid.dim;
-  Shape spatial = c.axes == Axes::kIJK ? Shape{dim[0], dim[1], dim[2]}
-                                       : Shape{dim[2], dim[1], dim[0]};
+  const Shape spatial = network_spatial_shape(net_grid, c);
   const int64_t C = static_cast<int64_t>(mods.size());
   Tensor x = Tensor::zeros({1, C, spatial[0], spatial[1], spatial[2]});
   const int64_t vox = net_grid.voxels();

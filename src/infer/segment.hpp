@@ -37,6 +37,13 @@ int64_t model_input_channels(const Graph& g);
 void check_modalities(const Graph& g, const std::vector<io::Image>& modalities,
                       const Conventions& c);
 
+/// The grid the network runs on for an image on `image_grid`: resampled to the model spacing when
+/// it differs (`resampled_out`), else the image's own.
+io::Grid network_grid(const io::Grid& image_grid, const Conventions& c, bool* resampled_out);
+
+/// The network's D, H, W for a grid (the conventions' axis order).
+Shape network_spatial_shape(const io::Grid& net_grid, const Conventions& c);
+
 /// Preprocesses modality images into the network tensor [1, C, D, H, W]: normalization,
 /// resampling to the model spacing, axis order. Reports the grid the tensor lives on.
 Tensor prepare_input(std::vector<io::Image> modalities, const Conventions& c,
