@@ -1,4 +1,4 @@
-// Program.cs — the whole EfficientQ workflow from C# through the bindings in EfficientQ.cs; the
+// Program.cs — the whole EfficientQ workflow from C# through the bindings in EfficientQ.*.cs; the
 // same steps, command line and output as the C host examples/c/quantize.c:
 //
 //   load an FP32 ONNX model → load one calibration volume (NIfTI) → quantize (W/A bits from the

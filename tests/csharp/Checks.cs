@@ -1,4 +1,4 @@
-// Checks.cs — checks of the C# bindings (examples/csharp/EfficientQ.cs) that the example host cannot
+// Checks.cs — checks of the C# bindings (examples/csharp/EfficientQ.*.cs) that the example host cannot
 // show from its output: statuses mapped to EfficientQException (status, name, message, function),
 // UTF-8 strings both ways, parameter bounds, cancellation from the progress callback (by returning
 // false and by throwing), callbacks surviving a garbage collection, log handler exceptions kept out
