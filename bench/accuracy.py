@@ -11,7 +11,8 @@ under build/bench/accuracy/. Generated, never hand-typed.
 import argparse, json, os, platform, subprocess, sys, time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-CLI = os.path.join(ROOT, "build", "efficientq")
+# EFQ_CLI: another efficientq binary (e.g. a copy, so that rebuilding build/ cannot disturb a run)
+CLI = os.environ.get("EFQ_CLI", os.path.join(ROOT, "build", "efficientq"))
 OUT = os.path.join(ROOT, "build", "bench", "accuracy")
 
 # model -> (onnx, test dataset, calibration: list of modality files of one case)
@@ -29,6 +30,7 @@ MODELS = {
 }
 METHODS = {  # name -> extra CLI flags
     "efficientq": [],
+    "efficientq-actsearch": ["--act-search"],
     "efficientq-faithful": ["--grid", "faithful"],
     "no-attention": ["--no-attention"],
     "no-regularizer": ["--no-regularizer"],
@@ -62,7 +64,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--models", default="brain,liver,brats")
     ap.add_argument("--widths", default=",".join(WIDTHS))
-    ap.add_argument("--methods", default=",".join(METHODS))
+    ap.add_argument("--methods", default=",".join(m for m in METHODS if m != "efficientq-actsearch"))
     ap.add_argument("--out", default=os.path.join(ROOT, "docs", "results.md"))
     ap.add_argument("--append", action="store_true", help="append the model sections to --out")
     ap.add_argument("--reuse", action="store_true",

@@ -1,6 +1,7 @@
 #include "quant/solver.hpp"
 
 #include <Eigen/Core>
+#include <algorithm>
 #include <cmath>
 
 #include "core/error.hpp"
@@ -58,8 +59,19 @@ double gram_loss(const GramStats& g, const std::vector<double>& theta) {
   Eigen::Map<const RowMat> G(g.A.data(), g.k1, g.k1);
   Eigen::Map<const RowMat> C(g.B.data(), g.c2, g.k1);
   Eigen::Map<const RowMat> T(theta.data(), g.c2, g.k1);
-  RowMat TG = T * G;
-  const double quad = (TG.array() * T.array()).sum();
+  // quad = Σ_o θ_o G θ_oᵀ over fixed chunks of rows, the chunks in parallel and their partial
+  // sums added in order: the same arithmetic (and result) whatever the thread count.
+  constexpr int64_t kChunk = 64;
+  const int64_t chunks = (g.c2 + kChunk - 1) / kChunk;
+  std::vector<double> part(static_cast<size_t>(chunks));
+#pragma omp parallel for schedule(dynamic, 1) if (chunks > 1 && g.k1 >= 256)
+  for (int64_t c = 0; c < chunks; ++c) {
+    const auto Tc = T.middleRows(c * kChunk, std::min(kChunk, g.c2 - c * kChunk));
+    const RowMat TG = Tc * G;
+    part[static_cast<size_t>(c)] = (TG.array() * Tc.array()).sum();
+  }
+  double quad = 0;
+  for (double p : part) quad += p;
   const double lin = (C.array() * T.array()).sum();
   const double total = quad - 2 * lin + g.yy;
   return std::max(total, 0.0) / static_cast<double>(std::max<int64_t>(g.count * g.c2, 1));

@@ -269,3 +269,47 @@ TEST_CASE("transposed-convolution Gram statistics give the loss of the real Conv
     CHECK(gl == doctest::Approx(mse).epsilon(1e-4));
   }
 }
+
+TEST_CASE("the W-step's factored solve and the Gram loss equal dense computations, with any thread count") {
+  // k1 ≥ 256 and more than 64 right-hand sides / rows: the sizes at which both run in parallel
+  // chunks. Results must equal a dense solve / a direct sum, and be identical for 1 and 2 threads.
+  const int64_t n = 300, nrhs = 150;
+  Eigen::MatrixXd m = Eigen::Map<const Eigen::MatrixXf>(gaussian(n * n, 21).data(), n, n).cast<double>();
+  const Eigen::MatrixXd spd = m * m.transpose() / double(n) + Eigen::MatrixXd::Identity(n, n);
+  const std::vector<double> a(spd.data(), spd.data() + n * n);
+  const std::vector<float> rf = gaussian(n * nrhs, 22);
+  const Eigen::MatrixXd r = Eigen::Map<const Eigen::MatrixXf>(rf.data(), n, nrhs).cast<double>();
+  const Eigen::MatrixXd dense = spd.fullPivLu().solve(r);
+  GramStats st;
+  st.reset(n, nrhs);
+  st.A = a;
+  const std::vector<float> cf = gaussian(nrhs * n, 23);
+  for (size_t i = 0; i < st.B.size(); ++i) st.B[i] = cf[i];
+  st.yy = 1e4;
+  st.count = 10;
+  const std::vector<float> tf = gaussian(nrhs * n, 24);
+  const std::vector<double> theta(tf.begin(), tf.end());
+  // Direct: Σ_o θ_o A θ_oᵀ − 2 Σ C∘θ + yy, over count·c2.
+  long double quad = 0, lin = 0;
+  for (int64_t o = 0; o < nrhs; ++o)
+    for (int64_t i = 0; i < n; ++i) {
+      lin += st.B[o * n + i] * theta[o * n + i];
+      for (int64_t j = 0; j < n; ++j) quad += theta[o * n + i] * a[i * n + j] * theta[o * n + j];
+    }
+  const double direct = double(std::max<long double>(quad - 2 * lin + st.yy, 0)) / double(10 * nrhs);
+  std::vector<std::vector<double>> solved;
+  std::vector<double> losses;
+  for (int threads : {1, 2}) {
+    auto be = create_backend("cpu", threads);
+    auto f = be->factorize_spd(a, n);
+    std::vector<double> x(r.data(), r.data() + n * nrhs);
+    f->solve(x.data(), nrhs);
+    const Eigen::Map<const Eigen::MatrixXd> xm(x.data(), n, nrhs);
+    CHECK((xm - dense).cwiseAbs().maxCoeff() < 1e-9 * (1 + dense.cwiseAbs().maxCoeff()));
+    solved.push_back(x);
+    losses.push_back(gram_loss(st, theta));
+    CHECK(losses.back() == doctest::Approx(direct).epsilon(1e-10));
+  }
+  CHECK(solved[0] == solved[1]);  // bit for bit
+  CHECK(losses[0] == losses[1]);
+}
