@@ -291,7 +291,8 @@ QuantResult quantize_graph(Graph& g, Backend& be, const Tensor& calib, const Ten
       const std::string rule = opt.method == Method::kRtn ? "minmax" : "als";
       fit(aq, x.data(), 1, x.numel(), false, rule);
       res.layers[li].act_scale_rule = rule;
-      if (opt.act_scale_search && opt.method == Method::kEfficientQ && aq.zero_point[0] == 0) {
+      if (opt.act_scale_search && opt.method == Method::kEfficientQ &&
+          opt.grid != GridKind::kFaithful && aq.zero_point[0] == 0) {
         const Node& layer = g.nodes[k + 1];
         const Tensor& y = targets.at(layer.outputs[0]);
         std::vector<float> h;

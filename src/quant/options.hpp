@@ -34,8 +34,10 @@ struct QuantOptions {
   bool keep_best_of_baseline = true;  // never worse than the plain projection (our default)
   // Activation scale by the layer's output error: among the MSE-optimal (ALS) scale, the min-max
   // scale and three geometric steps between them, the one whose fake-quantized input gives the
-  // smallest (attention-weighted) error of the layer's FP output. Zero-point-0 grids only.
-  bool act_scale_search = false;
+  // smallest (attention-weighted) error of the layer's FP output. Method efficientq, zero-point-0
+  // grids other than the faithful one (which keeps the reference's ALS scales). The default:
+  // docs/results.md compares it with ALS alone on every bundled model.
+  bool act_scale_search = true;
   AdmmOptions admm;
   std::vector<int64_t> calib_crop;    // D,H,W; empty = METHOD §1.4 rule
   std::map<std::string, LayerOverride> overrides;  // by node name
