@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Speed of one layer's EfficientQ solve (bench/solver_speed.c, through the experimental layer
 # API): 3x3x3 convolutions C -> C, C = 64, 128, 256 (k1 = 27·C + 1), one random 24³ input, W4 per
-# channel, 20 ADMM iterations; 1 thread and all cores. Writes docs/solver-speed.md.
+# channel, 20 ADMM iterations (and 2, to separate factorization and iteration); 1 thread and all cores. Writes docs/solver-speed.md.
 #   bash bench/solver_speed.sh [ITERATIONS]
-# LIB_DIR=DIR runs against another build's libefficientq.so (before/after comparisons).
+# LIB_DIR=DIR runs against another build's libefficientq.so (before/after comparisons);
+# OUT_MD=FILE writes the table there instead.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 iters=${1:-20}
@@ -15,11 +16,18 @@ cc -std=c99 -O2 -Wall -Wextra -Werror -Iinclude bench/solver_speed.c -Lbuild -le
 [[ -n "${LIB_DIR:-}" ]] && export LD_LIBRARY_PATH=$LIB_DIR
 cores=$(nproc)
 rows=()
+# Two runs per size: 2 iterations (= 2 Cholesky factorizations, ρ doubles after iteration 0) and
+# ITERATIONS (still 2 factorizations while ITERATIONS <= 51), so that
+#   per iteration = (solve_N − solve_2) / (N − 2),   one factorization = (solve_2 − 2·per) / 2.
 for c in 64 128 256; do
   for t in 1 "$cores"; do
+    "$out/solver_speed" "$c" 24 2 "$t" >"$out/line2"
     /usr/bin/time -f "%M" -o "$out/mem" "$out/solver_speed" "$c" 24 "$iters" "$t" >"$out/line"
-    read -r ch k1 it add solve per before after <"$out/line"
-    rows+=("| $ch | $k1 | $t | $add | $solve | $per | $(( $(cat "$out/mem") / 1024 )) | $before | $after |")
+    read -r _ _ _ _ solve2 _ _ _ <"$out/line2"
+    read -r ch k1 it add solve _ before after <"$out/line"
+    per=$(awk "BEGIN{printf \"%.1f\", 1000 * ($solve - $solve2) / ($it - 2)}")
+    fact=$(awk "BEGIN{printf \"%.2f\", ($solve2 - 2 * $per / 1000) / 2}")
+    rows+=("| $ch | $k1 | $t | $add | $fact | $per | $solve | $(( $(cat "$out/mem") / 1024 )) | $before | $after |")
     echo "${rows[-1]}"
   done
 done
@@ -31,10 +39,11 @@ done
   echo "W4 per channel, $iters ADMM iterations, solved through the experimental layer API"
   echo "(\`efq_layer_problem_*\`, the code the quantizer runs for every layer). k1 = 27·C + 1 is the"
   echo "order of the normal matrix; each iteration solves it for C right-hand sides and evaluates the"
-  echo "loss (a C×k1 by k1×k1 product), in double precision."
+  echo "loss (a C×k1 by k1×k1 product), in double precision; a Cholesky factorization is made once"
+  echo "per ρ value (5 in a 200-iteration run)."
   echo
-  echo "| channels | k1 | threads | Gram accumulation (s) | solve (s) | per iteration (ms) | peak RSS (MiB) | MSE projection | MSE EfficientQ |"
-  echo "|---|---|---|---|---|---|---|---|---|"
+  echo "| channels | k1 | threads | Gram accumulation (s) | one factorization (s) | one iteration (ms) | solve, $iters iterations (s) | peak RSS (MiB) | MSE projection | MSE EfficientQ |"
+  echo "|---|---|---|---|---|---|---|---|---|---|"
   printf '%s\n' "${rows[@]}"
-} >docs/solver-speed.md
-echo "wrote docs/solver-speed.md"
+} >"${OUT_MD:-docs/solver-speed.md}"
+echo "wrote ${OUT_MD:-docs/solver-speed.md}"

@@ -57,6 +57,26 @@ std::string key_of(const Shape& x, const Shape& w, const WindowParams& p) {
   return k;
 }
 
+// Fills `pr` from a created primitive descriptor: weights reordered from the user layout `uw_md`
+// into the primitive's, bias copied, source/destination layouts and the shape key recorded.
+template <typename Primitive>
+void prepare(CpuBackend::Impl& im, CpuBackend::Impl::Prepared& pr,
+             const typename Primitive::primitive_desc& pd, const memory::desc& uw_md,
+             const Tensor& w, const Tensor* b, const memory::desc& bia_md, const std::string& sk) {
+  memory uw(uw_md, im.eng, const_cast<float*>(w.data()));
+  pr.weights = memory(pd.weights_desc(), im.eng);
+  dnnl::reorder(uw, pr.weights).execute(im.strm, uw, pr.weights);
+  pr.bias = memory();
+  if (b) {
+    pr.bias = memory(bia_md, im.eng);
+    std::copy(b->f.begin(), b->f.end(), static_cast<float*>(pr.bias.get_data_handle()));
+  }
+  pr.prim = Primitive(pd);
+  pr.src_md = pd.src_desc();
+  pr.dst_md = pd.dst_desc();
+  pr.shape_key = sk;
+}
+
 // Run `prim` on plain src/dst buffers, reordering to/from the primitive's layouts when needed.
 void run_prepared(CpuBackend::Impl& im, CpuBackend::Impl::Prepared& pr, const Tensor& x,
                   Tensor& y) {
@@ -126,19 +146,8 @@ void CpuBackend::conv(const void* key, const WindowParams& p, const Tensor& x, c
                                                  dnnl::algorithm::convolution_direct, src_md,
                                                  wei_md, dst_md, st, minus_one(p.dilation), pl, pe);
     dnnl::convolution_forward::primitive_desc pd(d, im.eng);
-    memory uw(memory::desc(wd, Dt::f32, plain_tag(wd.size())), im.eng,
-              const_cast<float*>(w.data()));
-    pr.weights = memory(pd.weights_desc(), im.eng);
-    dnnl::reorder(uw, pr.weights).execute(im.strm, uw, pr.weights);
-    pr.bias = memory();
-    if (b) {
-      pr.bias = memory(bia_md, im.eng);
-      std::copy(b->f.begin(), b->f.end(), static_cast<float*>(pr.bias.get_data_handle()));
-    }
-    pr.prim = dnnl::convolution_forward(pd);
-    pr.src_md = pd.src_desc();
-    pr.dst_md = pd.dst_desc();
-    pr.shape_key = sk;
+    prepare<dnnl::convolution_forward>(im, pr, pd, memory::desc(wd, Dt::f32, plain_tag(wd.size())),
+                                       w, b, bia_md, sk);
   }
   run_prepared(im, pr, x, y);
 }
@@ -220,18 +229,8 @@ void CpuBackend::conv_transpose(const void* key, const WindowParams& p, const Te
                : dnnl::deconvolution_forward::desc(pk, alg, src_md, wei_md, dst_md, st,
                                                    minus_one(p.dilation), pl, pe_eff);
     dnnl::deconvolution_forward::primitive_desc pd(d, im.eng);
-    memory uw(memory::desc(wd, Dt::f32, ws), im.eng, const_cast<float*>(w.data()));
-    pr.weights = memory(pd.weights_desc(), im.eng);
-    dnnl::reorder(uw, pr.weights).execute(im.strm, uw, pr.weights);
-    pr.bias = memory();
-    if (b) {
-      pr.bias = memory(bia_md, im.eng);
-      std::copy(b->f.begin(), b->f.end(), static_cast<float*>(pr.bias.get_data_handle()));
-    }
-    pr.prim = dnnl::deconvolution_forward(pd);
-    pr.src_md = pd.src_desc();
-    pr.dst_md = pd.dst_desc();
-    pr.shape_key = sk;
+    prepare<dnnl::deconvolution_forward>(im, pr, pd, memory::desc(wd, Dt::f32, ws), w, b, bia_md,
+                                         sk);
   }
   run_prepared(im, pr, x, y);
 }
