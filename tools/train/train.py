@@ -138,6 +138,45 @@ def loss_fn(logits, y, activation, regions):
     return bce + (1 - dice.mean()), dice.detach()
 
 
+def fit(model, a, draw_batch, activation, regions, cfg, save_every):
+    """The training loop of train.py and train_other.py: Adam, poly learning rate with warm-up
+    whose progress is max(it / a.iters, elapsed / a.time_budget) (a hard wall-time budget),
+    gradient clipping; draw_batch() returns (images, labels) sequences of one batch. Saves
+    a.out/model.pt (also every save_every iterations) and a.out/config.json (cfg plus the
+    iteration count and training seconds)."""
+    opt = torch.optim.Adam(model.parameters(), lr=a.lr, weight_decay=0)
+    t0, it, run_loss, run_dice = time.time(), 0, 0.0, None
+    model.train()
+    while True:
+        el = time.time() - t0
+        progress = max(it / a.iters, el / a.time_budget)
+        if progress >= 1.0:
+            break
+        lr = a.lr * (1 - progress) ** 0.9 * min(1.0, (it + 1) / a.warmup)
+        for g in opt.param_groups:
+            g["lr"] = lr
+        xs, ys = draw_batch()
+        logits = model(torch.from_numpy(np.stack(xs)))
+        loss, dice = loss_fn(logits, torch.from_numpy(np.stack(ys)), activation, regions)
+        opt.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_value_(model.parameters(), 1.0)
+        opt.step()
+        it += 1
+        run_loss = 0.95 * run_loss + 0.05 * loss.item() if it > 1 else loss.item()
+        run_dice = dice if run_dice is None else 0.95 * run_dice + 0.05 * dice
+        if it % 25 == 0:
+            print(f"it {it} t {el:.0f}s lr {lr:.2e} loss {run_loss:.4f} dice "
+                  f"{np.round(run_dice.numpy(), 3).tolist()}", flush=True)
+        if it % save_every == 0:
+            torch.save(model.state_dict(), os.path.join(a.out, "model.pt"))
+    cfg["iterations"] = it
+    cfg["train_seconds"] = round(time.time() - t0, 1)
+    torch.save(model.state_dict(), os.path.join(a.out, "model.pt"))
+    json.dump(cfg, open(os.path.join(a.out, "config.json"), "w"), indent=2)
+    print(f"done: {it} iterations in {cfg['train_seconds']} s", flush=True)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--data", required=True)
@@ -201,41 +240,9 @@ def main():
     if regions_class_order:
         cfg["regions_class_order"] = regions_class_order
     print(f"cases {len(cases)}, params {sum(p.numel() for p in model.parameters())}", flush=True)
-    opt = torch.optim.Adam(model.parameters(), lr=a.lr, weight_decay=0)
-    t0 = time.time()
-    it = 0
-    run_loss, run_dice = 0.0, None
-    model.train()
-    while True:
-        el = time.time() - t0
-        progress = max(it / a.iters, el / a.time_budget)
-        if progress >= 1.0:
-            break
-        lr = a.lr * (1 - progress) ** 0.9 * min(1.0, (it + 1) / a.warmup)
-        for g in opt.param_groups:
-            g["lr"] = lr
-        xs, ys = zip(*[sample(cases, patch, rng, a.p_fg, flip_axes, not a.no_int_aug, class_p, aug) for _ in range(a.batch)])
-        x = torch.from_numpy(np.stack(xs))
-        y = torch.from_numpy(np.stack(ys))
-        logits = model(x)
-        loss, dice = loss_fn(logits, y, a.activation, regions)
-        opt.zero_grad()
-        loss.backward()
-        torch.nn.utils.clip_grad_value_(model.parameters(), 1.0)
-        opt.step()
-        it += 1
-        run_loss = 0.95 * run_loss + 0.05 * loss.item() if it > 1 else loss.item()
-        run_dice = dice if run_dice is None else 0.95 * run_dice + 0.05 * dice
-        if it % 25 == 0:
-            print(f"it {it} t {el:.0f}s lr {lr:.2e} loss {run_loss:.4f} dice "
-                  f"{np.round(run_dice.numpy(), 3).tolist()}", flush=True)
-        if it % 200 == 0:
-            torch.save(model.state_dict(), os.path.join(a.out, "model.pt"))
-    cfg["iterations"] = it
-    cfg["train_seconds"] = round(time.time() - t0, 1)
-    torch.save(model.state_dict(), os.path.join(a.out, "model.pt"))
-    json.dump(cfg, open(os.path.join(a.out, "config.json"), "w"), indent=2)
-    print(f"done: {it} iterations in {cfg['train_seconds']} s", flush=True)
+    fit(model, a, lambda: zip(*[sample(cases, patch, rng, a.p_fg, flip_axes, not a.no_int_aug, class_p, aug)
+                                for _ in range(a.batch)]),
+        a.activation, regions, cfg, save_every=200)
 
 
 if __name__ == "__main__":

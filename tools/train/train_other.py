@@ -22,7 +22,6 @@ import argparse
 import json
 import os
 import sys
-import time
 
 import numpy as np
 import torch
@@ -30,7 +29,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from train import load_dataset, loss_fn, sample  # noqa: E402
+from train import fit, load_dataset, sample  # noqa: E402
 
 
 class MUnit(nn.Module):
@@ -138,36 +137,9 @@ def train(a):
                args=vars(a))
     nparam = sum(p.numel() for p in model.parameters())
     print(f"cases {len(cases)}, params {nparam}", flush=True)
-    opt = torch.optim.Adam(model.parameters(), lr=a.lr)
-    t0, it, run_loss, run_dice = time.time(), 0, 0.0, None
-    model.train()
-    while True:
-        el = time.time() - t0
-        progress = max(it / a.iters, el / a.time_budget)
-        if progress >= 1.0:
-            break
-        lr = a.lr * (1 - progress) ** 0.9 * min(1.0, (it + 1) / a.warmup)
-        for g in opt.param_groups:
-            g["lr"] = lr
-        xs, ys = zip(*[sample(cases, patch, rng, a.p_fg, flip, True) for _ in range(a.batch)])
-        logits = model(torch.from_numpy(np.stack(xs)))
-        loss, dice = loss_fn(logits, torch.from_numpy(np.stack(ys)), "softmax", [])
-        opt.zero_grad()
-        loss.backward()
-        torch.nn.utils.clip_grad_value_(model.parameters(), 1.0)
-        opt.step()
-        it += 1
-        run_loss = 0.95 * run_loss + 0.05 * loss.item() if it > 1 else loss.item()
-        run_dice = dice if run_dice is None else 0.95 * run_dice + 0.05 * dice
-        if it % 25 == 0:
-            print(f"it {it} t {el:.0f}s lr {lr:.2e} loss {run_loss:.4f} dice "
-                  f"{np.round(run_dice.numpy(), 3).tolist()}", flush=True)
-        if it % 100 == 0:
-            torch.save(model.state_dict(), os.path.join(a.out, "model.pt"))
-    cfg.update(iterations=it, train_seconds=round(time.time() - t0, 1), params=nparam)
-    torch.save(model.state_dict(), os.path.join(a.out, "model.pt"))
-    json.dump(cfg, open(os.path.join(a.out, "config.json"), "w"), indent=2)
-    print(f"done: {it} iterations in {cfg['train_seconds']} s", flush=True)
+    cfg["params"] = nparam
+    fit(model, a, lambda: zip(*[sample(cases, patch, rng, a.p_fg, flip, True) for _ in range(a.batch)]),
+        "softmax", [], cfg, save_every=100)
 
 
 def export(a):
