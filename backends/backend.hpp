@@ -126,6 +126,11 @@ class Backend {
                                const float* h, GramStats& stats) = 0;
   /// Cholesky factor of the n×n SPD matrix `a` (row-major). Throws kNumerical if not SPD.
   virtual std::unique_ptr<SpdFactor> factorize_spd(const std::vector<double>& a, int64_t n) = 0;
+  /// Σ_o θ_o A θ_oᵀ over the `rows` rows θ_o of `theta` (rows × n, row-major) for the symmetric
+  /// n×n matrix `a` (GramStats::A): the quadratic part of the layer loss, once per ADMM
+  /// iteration. Like SpdFactor::solve, the result must not depend on the thread count.
+  virtual double gram_quadratic(const std::vector<double>& a, int64_t n, const double* theta,
+                                int64_t rows) = 0;
 
   /// Drop anything cached for `key` (weights changed, layer gone).
   virtual void forget(const void* key) = 0;

@@ -38,6 +38,8 @@ class CpuBackend final : public Backend {
   void gram_accumulate(const WindowParams& p, const Tensor& x, const Tensor& y, const float* h,
                        GramStats& stats) override;
   std::unique_ptr<SpdFactor> factorize_spd(const std::vector<double>& a, int64_t n) override;
+  double gram_quadratic(const std::vector<double>& a, int64_t n, const double* theta,
+                        int64_t rows) override;
   void forget(const void* key) override;
 
   struct Impl;  // oneDNN state (engine, stream, cached primitives); defined in dnnl_ops.cpp

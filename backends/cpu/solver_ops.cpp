@@ -1,5 +1,6 @@
 // Dense operations of the layer solver on the CPU: streamed Gram accumulation from im2col tiles
-// (oneDNN sgemm per tile, double accumulation across tiles) and Cholesky (Eigen LLT, double).
+// (oneDNN sgemm per tile, double accumulation across tiles), Cholesky (Eigen LLT, double) and
+// the per-iteration solves and quadratic form in deterministic parallel chunks.
 #include <oneapi/dnnl/dnnl.h>
 
 #include <Eigen/Cholesky>
@@ -37,9 +38,15 @@ Geometry geometry(const WindowParams& p, const Tensor& x, const Tensor& y) {
   return g;
 }
 
-class EigenSpd final : public SpdFactor {
-  static constexpr int64_t kChunk = 64;
+// The solver's two per-iteration products (the W-step's triangular solves and the loss's
+// quadratic form) run over fixed chunks of right-hand sides / rows, the chunks in parallel: each
+// chunk's arithmetic depends only on the problem's size, never on the thread count, so results
+// are identical with 1 or N threads. Smaller systems get smaller chunks (more of them to share
+// out); large ones 64, so that each pass over the n×n factor serves 64 right-hand sides.
+int64_t chunk_for(int64_t n) { return n < 1024 ? 16 : n < 4096 ? 32 : 64; }
+constexpr int64_t kParallelFrom = 256;  // below this order one thread is faster
 
+class EigenSpd final : public SpdFactor {
  public:
   EigenSpd(const std::vector<double>& a, int64_t n) : llt_(n) {
     Eigen::Map<const Eigen::MatrixXd> m(a.data(), n, n);  // symmetric: layout irrelevant
@@ -47,15 +54,11 @@ class EigenSpd final : public SpdFactor {
     if (llt_.info() != Eigen::Success)
       fail(ErrorCode::kNumerical, "the layer's normal matrix is not positive definite");
   }
-  // The right-hand sides are solved in fixed chunks of kChunk columns, the chunks in parallel:
-  // each column's arithmetic is the same whatever the thread count (identical results with 1 or
-  // N threads), and one chunk's triangular solves reuse each packed block of the factor kChunk
-  // times.
   void solve(double* r, int64_t nrhs) const override {
-    const int64_t n = llt_.rows(), chunks = (nrhs + kChunk - 1) / kChunk;
-#pragma omp parallel for schedule(dynamic, 1) if (chunks > 1 && n >= 256)
+    const int64_t n = llt_.rows(), chunk = chunk_for(n), chunks = (nrhs + chunk - 1) / chunk;
+#pragma omp parallel for schedule(dynamic, 1) if (chunks > 1 && n >= kParallelFrom)
     for (int64_t c = 0; c < chunks; ++c) {
-      Eigen::Map<Eigen::MatrixXd> rhs(r + c * kChunk * n, n, std::min(kChunk, nrhs - c * kChunk));
+      Eigen::Map<Eigen::MatrixXd> rhs(r + c * chunk * n, n, std::min(chunk, nrhs - c * chunk));
       llt_.solveInPlace(rhs);
     }
   }
@@ -138,6 +141,26 @@ void CpuBackend::gram_accumulate(const WindowParams& p, const Tensor& x, const T
     st.hsum += hs;
   }
   st.count += positions;
+}
+
+double CpuBackend::gram_quadratic(const std::vector<double>& a, int64_t n, const double* theta,
+                                  int64_t rows) {
+  if (static_cast<int64_t>(a.size()) != n * n)
+    fail(ErrorCode::kInternal, "gram_quadratic: matrix size mismatch");
+  using RowMat = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+  Eigen::Map<const RowMat> G(a.data(), n, n);
+  Eigen::Map<const RowMat> T(theta, rows, n);
+  const int64_t chunk = chunk_for(n), chunks = (rows + chunk - 1) / chunk;
+  std::vector<double> part(static_cast<size_t>(chunks));
+#pragma omp parallel for schedule(dynamic, 1) if (chunks > 1 && n >= kParallelFrom)
+  for (int64_t c = 0; c < chunks; ++c) {
+    const auto Tc = T.middleRows(c * chunk, std::min(chunk, rows - c * chunk));
+    const RowMat TG = Tc * G;
+    part[static_cast<size_t>(c)] = (TG.array() * Tc.array()).sum();
+  }
+  double quad = 0;
+  for (double p : part) quad += p;  // in chunk order
+  return quad;
 }
 
 std::unique_ptr<SpdFactor> CpuBackend::factorize_spd(const std::vector<double>& a, int64_t n) {

@@ -66,7 +66,7 @@ LayerProblem::Result LayerProblem::solve(Backend& be, const QuantOptions& opt, i
     r.solution = solve_admm(be, weighted_, sel, w_, b_, target_std(), wq, ao, on_iter);
     r.solver = "admm";
     if (opt.keep_best_of_baseline) {
-      LayerSolution base = solve_baseline(sel, w_, b_, wq, opt.per_channel, "mse");
+      LayerSolution base = solve_baseline(be, sel, w_, b_, wq, opt.per_channel, "mse");
       if (base.loss_after < r.solution.loss_after) {
         base.loss_before = r.solution.loss_before;
         base.iterations = r.solution.iterations;
@@ -76,7 +76,7 @@ LayerProblem::Result LayerProblem::solve(Backend& be, const QuantOptions& opt, i
     }
   } else {
     const std::string m = opt.method == Method::kRtn ? "rtn" : "mse";
-    r.solution = solve_baseline(sel, w_, b_, wq, opt.per_channel, m);
+    r.solution = solve_baseline(be, sel, w_, b_, wq, opt.per_channel, m);
     r.solver = to_string(opt.method);
   }
   return r;

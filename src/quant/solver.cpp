@@ -55,29 +55,16 @@ std::vector<double> rho_schedule(const AdmmOptions& opt) {
   return r;
 }
 
-double gram_loss(const GramStats& g, const std::vector<double>& theta) {
-  Eigen::Map<const RowMat> G(g.A.data(), g.k1, g.k1);
+double gram_loss(Backend& be, const GramStats& g, const std::vector<double>& theta) {
   Eigen::Map<const RowMat> C(g.B.data(), g.c2, g.k1);
   Eigen::Map<const RowMat> T(theta.data(), g.c2, g.k1);
-  // quad = Σ_o θ_o G θ_oᵀ over fixed chunks of rows, the chunks in parallel and their partial
-  // sums added in order: the same arithmetic (and result) whatever the thread count.
-  constexpr int64_t kChunk = 64;
-  const int64_t chunks = (g.c2 + kChunk - 1) / kChunk;
-  std::vector<double> part(static_cast<size_t>(chunks));
-#pragma omp parallel for schedule(dynamic, 1) if (chunks > 1 && g.k1 >= 256)
-  for (int64_t c = 0; c < chunks; ++c) {
-    const auto Tc = T.middleRows(c * kChunk, std::min(kChunk, g.c2 - c * kChunk));
-    const RowMat TG = Tc * G;
-    part[static_cast<size_t>(c)] = (TG.array() * Tc.array()).sum();
-  }
-  double quad = 0;
-  for (double p : part) quad += p;
+  const double quad = be.gram_quadratic(g.A, g.k1, theta.data(), g.c2);
   const double lin = (C.array() * T.array()).sum();
   const double total = quad - 2 * lin + g.yy;
   return std::max(total, 0.0) / static_cast<double>(std::max<int64_t>(g.count * g.c2, 1));
 }
 
-LayerSolution solve_baseline(const GramStats& sel, const std::vector<float>& w0,
+LayerSolution solve_baseline(Backend& be, const GramStats& sel, const std::vector<float>& w0,
                              const std::vector<float>& b0, Quantizer q, bool per_channel,
                              const std::string& method) {
   const int64_t c2 = sel.c2, k = sel.k1 - 1;
@@ -86,7 +73,7 @@ LayerSolution solve_baseline(const GramStats& sel, const std::vector<float>& w0,
   z_step(wd, c2, k, q, per_channel, method == "rtn" ? "minmax" : "als", s.weights, s.codes);
   s.bias = b0;
   s.quantizer = q;
-  s.loss_before = s.loss_after = gram_loss(sel, make_theta(s.weights, s.bias, c2, k));
+  s.loss_before = s.loss_after = gram_loss(be, sel, make_theta(s.weights, s.bias, c2, k));
   return s;
 }
 
@@ -97,7 +84,7 @@ LayerSolution solve_admm(Backend& be, const GramStats& gs, const GramStats& sel,
   const int64_t c2 = gs.c2, k1 = gs.k1, k = k1 - 1;
   if (static_cast<int64_t>(w0.size()) != c2 * k)
     fail(ErrorCode::kInternal, "solve_admm: weight size does not match the Gram statistics");
-  LayerSolution sol = solve_baseline(sel, w0, b0, q, opt.per_channel, "mse");
+  LayerSolution sol = solve_baseline(be, sel, w0, b0, q, opt.per_channel, "mse");
   const double before = sol.loss_before;
   // Automatic scaling (METHOD §3.3): s = max(numel(Y)·std(Y) / (numel(W0)·std(W0)), 1)·mean(h).
   const double numel_y = static_cast<double>(gs.count * c2);
@@ -148,7 +135,7 @@ LayerSolution solve_admm(Backend& be, const GramStats& gs, const GramStats& sel,
     // Monitor with the quantized weights and this iterate's bias.
     std::vector<float> bias(static_cast<size_t>(c2));
     for (int64_t o = 0; o < c2; ++o) bias[o] = static_cast<float>(rhs[o * k1 + k]);
-    const double loss = gram_loss(sel, make_theta(zf, bias, c2, k));
+    const double loss = gram_loss(be, sel, make_theta(zf, bias, c2, k));
     // ρ schedule (METHOD §5 step 5), rescaling the scaled dual so ρ·U is unchanged.
     if (opt.rho_double_every > 0 && it % opt.rho_double_every == 0) {
       if (2 * rho <= rho_max) {

@@ -39,8 +39,8 @@ struct LayerSolution {
 std::vector<double> rho_schedule(const AdmmOptions& opt);
 
 /// Mean loss of Θ = [W | b] (c2 × k1, row-major) from Gram statistics:
-/// Σ_j h_j ||Θ x̃_j − y_j||² / (count·c2).
-double gram_loss(const GramStats& g, const std::vector<double>& theta);
+/// Σ_j h_j ||Θ x̃_j − y_j||² / (count·c2). The quadratic part runs on the backend.
+double gram_loss(Backend& be, const GramStats& g, const std::vector<double>& theta);
 
 /// Θ rows = [W_o | b_o] in double.
 std::vector<double> make_theta(const std::vector<float>& w, const std::vector<float>& b,
@@ -57,7 +57,7 @@ LayerSolution solve_admm(Backend& be, const GramStats& solve_stats, const GramSt
 
 /// Baselines without ADMM: the FP weights projected onto the grid with a min-max ("rtn") or
 /// MSE-optimal ALS ("mse") scale; bias unchanged.
-LayerSolution solve_baseline(const GramStats& select_stats, const std::vector<float>& w0,
+LayerSolution solve_baseline(Backend& be, const GramStats& select_stats, const std::vector<float>& w0,
                              const std::vector<float>& b0, Quantizer q, bool per_channel,
                              const std::string& method);
 

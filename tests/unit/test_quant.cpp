@@ -166,7 +166,7 @@ TEST_CASE("the loss from Gram statistics equals the loss of the real convolution
   mse /= static_cast<double>(y.f.size());
   GramStats st;
   be->gram_accumulate(p, x, y, nullptr, st);
-  const double gl = gram_loss(st, make_theta(w2.f, b.f, 5, 4 * 27));
+  const double gl = gram_loss(*be, st, make_theta(w2.f, b.f, 5, 4 * 27));
   CHECK(gl == doctest::Approx(mse).epsilon(1e-4));
 }
 
@@ -264,15 +264,15 @@ TEST_CASE("transposed-convolution Gram statistics give the loss of the real Conv
     for (int64_t c = 0; c < 3; ++c)
       for (int64_t o = 0; o < 4; ++o)
         for (int64_t t = 0; t < ksz; ++t) rows[(o * 3 + c) * ksz + t] = w2.f[(c * 4 + o) * ksz + t];
-    const double gl = gram_loss(st, make_theta(rows, b.f, 4, 3 * ksz));
+    const double gl = gram_loss(*be, st, make_theta(rows, b.f, 4, 3 * ksz));
     CAPTURE(geo.k[0]);
     CHECK(gl == doctest::Approx(mse).epsilon(1e-4));
   }
 }
 
 TEST_CASE("the W-step's factored solve and the Gram loss equal dense computations, with any thread count") {
-  // k1 ≥ 256 and more than 64 right-hand sides / rows: the sizes at which both run in parallel
-  // chunks. Results must equal a dense solve / a direct sum, and be identical for 1 and 2 threads.
+  // k1 ≥ 256 and several chunks of right-hand sides / rows: the sizes at which both run in
+  // parallel. Results must equal a dense solve / a direct sum, and be identical for 1 and 2 threads.
   const int64_t n = 300, nrhs = 150;
   Eigen::MatrixXd m = Eigen::Map<const Eigen::MatrixXf>(gaussian(n * n, 21).data(), n, n).cast<double>();
   const Eigen::MatrixXd spd = m * m.transpose() / double(n) + Eigen::MatrixXd::Identity(n, n);
@@ -307,7 +307,7 @@ TEST_CASE("the W-step's factored solve and the Gram loss equal dense computation
     const Eigen::Map<const Eigen::MatrixXd> xm(x.data(), n, nrhs);
     CHECK((xm - dense).cwiseAbs().maxCoeff() < 1e-9 * (1 + dense.cwiseAbs().maxCoeff()));
     solved.push_back(x);
-    losses.push_back(gram_loss(st, theta));
+    losses.push_back(gram_loss(*be, st, theta));
     CHECK(losses.back() == doctest::Approx(direct).epsilon(1e-10));
   }
   CHECK(solved[0] == solved[1]);  // bit for bit
