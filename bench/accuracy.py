@@ -30,7 +30,8 @@ MODELS = {
 }
 METHODS = {  # name -> extra CLI flags
     "efficientq": [],
-    "efficientq-als": ["--no-act-search"],  # activation scales MSE-optimal only (before 0.1's default)
+    "efficientq-als": ["--act-scale", "als"],          # activation scales MSE-optimal only
+    "efficientq-network": ["--act-scale", "network"],  # chosen by the network output's error
     "efficientq-faithful": ["--grid", "faithful"],
     "no-attention": ["--no-attention"],
     "no-regularizer": ["--no-regularizer"],

@@ -164,10 +164,11 @@ typedef enum efq_param {
   EFQ_PARAM_INT8 = 56,          /**< int 0/1 (default 0): segment/evaluate a quantized model with
                                      real int8 convolutions where the layer allows it (weights
                                      with zero point 0 in ±127, activations from a quantizer) */
-  EFQ_PARAM_ACT_SCALE_SEARCH = 57 /**< int 0/1 (default 1): efficientq method, zero-point-0 grids
-                                     except the faithful one: pick each activation scale by the
-                                     layer's output error among the MSE-optimal scale, the min-max
-                                     scale and steps between; 0 = the MSE-optimal scale */
+  EFQ_PARAM_ACT_SCALE_SEARCH = 57 /**< int 0..2 (default 1): how the efficientq method picks each
+                                     activation scale (zero-point-0 grids except the faithful
+                                     one) among the MSE-optimal scale, the min-max scale and steps
+                                     between: 0 = the MSE-optimal scale, 1 = by the layer's output
+                                     error, 2 = by the network output's error (slower) */
 } efq_param;
 
 /** A set of parameter values. Not thread-safe; may be read by several calls at once. @since 0.1 */

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <functional>
 #include <map>
 #include <set>
 
@@ -73,27 +74,71 @@ double output_error(Backend& be, const Graph& g, const Node& layer, const Tensor
   return e;
 }
 
-// act_scale_search: the MSE-optimal scale `q` (already fitted), the min-max scale and three
-// geometric steps between them; keeps the one with the smallest output error in `q`.
-std::string search_activation_scale(Backend& be, const Graph& g, const Node& layer, const Tensor& x,
-                                    const Tensor& y, const std::vector<float>& h, Quantizer& q) {
+// The activation scale searches (ActScaleRule): the MSE-optimal scale `q` (already fitted), the
+// min-max scale and three geometric steps between them; keeps in `q` the scale with the smallest
+// error(scale). Returns the rule for the report: "als" when min-max is no wider, else
+// "<kind>: als", "<kind>: minmax" or "<kind>: als*(minmax/als)^t".
+std::string search_activation_scale(const Tensor& x, Quantizer& q, const std::string& kind,
+                                    const std::function<double(double)>& error) {
   Quantizer mm = q;
   fit(mm, x.data(), 1, x.numel(), false, "minmax");
   const double s0 = q.scale[0], s1 = mm.scale[0];
   if (!(s1 > s0 * 1.0001)) return "als";
-  double best_e = output_error(be, g, layer, x, y, h, q), best_s = s0, best_t = 0;
+  double best_e = error(s0), best_s = s0, best_t = 0;
   for (double t : {0.25, 0.5, 0.75, 1.0}) {
-    Quantizer c = q;
-    c.scale[0] = s0 * std::pow(s1 / s0, t);
-    const double e = output_error(be, g, layer, x, y, h, c);
-    if (e < best_e) best_e = e, best_s = c.scale[0], best_t = t;
+    const double s = s0 * std::pow(s1 / s0, t);
+    const double e = error(s);
+    if (e < best_e) best_e = e, best_s = s, best_t = t;
   }
   q.scale[0] = best_s;
-  if (best_t == 0) return "search: als";
-  if (best_t == 1.0) return "search: minmax";
+  if (best_t == 0) return kind + ": als";
+  if (best_t == 1.0) return kind + ": minmax";
   char buf[64];
-  std::snprintf(buf, sizeof buf, "search: als*(minmax/als)^%.2f", best_t);
-  return buf;
+  std::snprintf(buf, sizeof buf, ": als*(minmax/als)^%.2f", best_t);
+  return kind + buf;
+}
+
+// Probabilities of a network output [N, K, spatial...] (softmax over K, sigmoid, or as is).
+Tensor probabilities(const Tensor& logits, Activation act) {
+  Tensor p = logits;
+  const int64_t n = logits.shape[0], k = logits.shape[1], per = logits.numel() / (n * k);
+  if (act == Activation::kSigmoid) {
+    for (float& v : p.f) v = 1.f / (1.f + std::exp(-v));
+  } else if (act == Activation::kSoftmax) {
+    for (int64_t b = 0; b < n; ++b)
+      for (int64_t v = 0; v < per; ++v) {
+        float* x = p.data() + b * k * per + v;
+        float m = x[0];
+        for (int64_t c = 1; c < k; ++c) m = std::max(m, x[c * per]);
+        double sum = 0;
+        for (int64_t c = 0; c < k; ++c) sum += (x[c * per] = std::exp(x[c * per] - m));
+        for (int64_t c = 0; c < k; ++c) x[c * per] = static_cast<float>(x[c * per] / sum);
+      }
+  }
+  return p;
+}
+
+// The network output's error, on the calibration crop, with the layers before this activation
+// quantizer already quantized, the quantizer at scale `scale` and the rest of the network FP:
+// the (attention-weighted) mean squared difference of its probabilities from the FP network's.
+double network_error(Graph& g, Backend& be, const Tensor& calib, Node& fq, double scale,
+                     const Tensor& fp_prob, const std::vector<float>& h, Activation act) {
+  fq.attrs["scale"].f = static_cast<float>(scale);
+  fq.attrs["zero_point"].i = 0;
+  fq.attrs["calibrated"].i = 1;
+  Executor ex(g, be);
+  std::vector<Tensor> in{calib};
+  const Tensor out = probabilities(ex.run(std::move(in)).at(0), act);
+  fq.attrs["calibrated"].i = 0;
+  const int64_t n = out.shape[0], k = out.shape[1], per = out.numel() / (n * k);
+  double e = 0;
+  for (int64_t b = 0; b < n; ++b)
+    for (int64_t c = 0; c < k; ++c)
+      for (int64_t v = 0; v < per; ++v) {
+        const double d = out.f[(b * k + c) * per + v] - fp_prob.f[(b * k + c) * per + v];
+        e += (h.empty() ? 1.0 : static_cast<double>(h[b * per + v])) * d * d;
+      }
+  return e;
 }
 
 struct LayerPlan {
@@ -221,6 +266,8 @@ QuantResult quantize_graph(Graph& g, Backend& be, const Tensor& calib, const Ten
     auto st = first.attr_ints("strides", {1, 1, 1});
     if (st.size() == 3) aopt.init_stride = st;
   }
+  Tensor fp_prob;  // the FP network's probabilities, for ActScaleRule::kNetworkError
+  if (opt.act_scale == ActScaleRule::kNetworkError) fp_prob = probabilities(logits, conv.activation);
   std::unique_ptr<Attention> att;
   if (opt.attention && opt.method == Method::kEfficientQ) {
     att = std::make_unique<Attention>(logits, conv.activation, aopt);
@@ -291,14 +338,27 @@ QuantResult quantize_graph(Graph& g, Backend& be, const Tensor& calib, const Ten
       const std::string rule = opt.method == Method::kRtn ? "minmax" : "als";
       fit(aq, x.data(), 1, x.numel(), false, rule);
       res.layers[li].act_scale_rule = rule;
-      if (opt.act_scale_search && opt.method == Method::kEfficientQ &&
+      if (opt.act_scale != ActScaleRule::kAls && opt.method == Method::kEfficientQ &&
           opt.grid != GridKind::kFaithful && aq.zero_point[0] == 0) {
-        const Node& layer = g.nodes[k + 1];
-        const Tensor& y = targets.at(layer.outputs[0]);
-        std::vector<float> h;
-        if (att) h = att->weights_for(y.shape);
-        res.layers[li].act_scale_rule =
-            search_activation_scale(be, g, layer, x, y, h, aq);
+        if (opt.act_scale == ActScaleRule::kLayerError) {
+          const Node& layer = g.nodes[k + 1];
+          const Tensor& y = targets.at(layer.outputs[0]);
+          std::vector<float> h;
+          if (att) h = att->weights_for(y.shape);
+          res.layers[li].act_scale_rule =
+              search_activation_scale(x, aq, "layer", [&](double s) {
+                Quantizer c = aq;
+                c.scale[0] = s;
+                return output_error(be, g, layer, x, y, h, c);
+              });
+        } else {
+          std::vector<float> h;
+          if (att) h = att->weights_for(fp_prob.shape);
+          res.layers[li].act_scale_rule =
+              search_activation_scale(x, aq, "network", [&](double s) {
+                return network_error(g, be, calib, n, s, fp_prob, h, conv.activation);
+              });
+        }
       }
       n.attrs["scale"].f = static_cast<float>(aq.scale[0]);
       n.attrs["zero_point"].i = aq.zero_point[0];

@@ -24,7 +24,7 @@ struct LayerReport {
   std::string grid, solver, note;
   std::vector<double> scales;
   double act_scale = 0;
-  std::string act_scale_rule;  // "als", "minmax", or "search: …" (act_scale_search)
+  std::string act_scale_rule;  // "als", "minmax", "layer: …" or "network: …" (ActScaleRule)
   int64_t act_zero_point = 0;
   double loss_before = -1, loss_after = -1;  // mean squared output error vs the FP output
   int iterations = 0, best_iteration = -1;

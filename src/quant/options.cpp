@@ -15,6 +15,17 @@ std::string to_string(Method m) {
   return m == Method::kEfficientQ ? "efficientq" : m == Method::kRtn ? "rtn" : "mse";
 }
 
+ActScaleRule parse_act_scale_rule(const std::string& s) {
+  if (s == "als") return ActScaleRule::kAls;
+  if (s == "layer") return ActScaleRule::kLayerError;
+  if (s == "network") return ActScaleRule::kNetworkError;
+  fail(ErrorCode::kInvalidArgument, "activation scale rule '" + s + "' (expected als|layer|network)");
+}
+
+std::string to_string(ActScaleRule r) {
+  return r == ActScaleRule::kAls ? "als" : r == ActScaleRule::kLayerError ? "layer" : "network";
+}
+
 QuantOptions QuantOptions::faithful() {
   QuantOptions o;
   o.grid = GridKind::kFaithful;

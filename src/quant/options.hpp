@@ -14,6 +14,16 @@ enum class Method { kEfficientQ, kRtn, kMse };
 Method parse_method(const std::string& s);
 std::string to_string(Method m);
 
+/// How an activation quantizer's scale is chosen (method efficientq, zero-point-0 grids other
+/// than the faithful one; otherwise ALS, or min-max for rtn). kLayerError and kNetworkError try
+/// the MSE-optimal (ALS) scale, the min-max scale and three geometric steps between them and
+/// keep the one with the smallest error of, respectively, the consuming layer's FP output
+/// (attention-weighted) or the network's output probabilities on the calibration crop with the
+/// layers before quantized and the rest FP (attention-weighted; 5 forward passes per layer).
+enum class ActScaleRule { kAls, kLayerError, kNetworkError };
+ActScaleRule parse_act_scale_rule(const std::string& s);
+std::string to_string(ActScaleRule r);
+
 struct LayerOverride {
   bool skip = false;
   int wbits = -1;  // -1 = not overridden
@@ -32,12 +42,8 @@ struct QuantOptions {
   bool body_mask = false;             // h = 1 where the first modality is 0
   bool select_unweighted = false;     // faithful best-iterate choice (METHOD §10.4)
   bool keep_best_of_baseline = true;  // never worse than the plain projection (our default)
-  // Activation scale by the layer's output error: among the MSE-optimal (ALS) scale, the min-max
-  // scale and three geometric steps between them, the one whose fake-quantized input gives the
-  // smallest (attention-weighted) error of the layer's FP output. Method efficientq, zero-point-0
-  // grids other than the faithful one (which keeps the reference's ALS scales). The default:
-  // docs/results.md compares it with ALS alone on every bundled model.
-  bool act_scale_search = true;
+  // docs/results.md compares the three rules on every bundled model.
+  ActScaleRule act_scale = ActScaleRule::kLayerError;
   AdmmOptions admm;
   std::vector<int64_t> calib_crop;    // D,H,W; empty = METHOD §1.4 rule
   std::map<std::string, LayerOverride> overrides;  // by node name

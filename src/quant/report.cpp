@@ -24,9 +24,11 @@ std::string report_json(const QuantResult& r, const QuantOptions& opt, const Rep
   cfg["body_mask"] = opt.body_mask;
   cfg["best_iterate_loss"] = opt.select_unweighted ? "unweighted" : "weighted";
   cfg["keep_best_of_baseline"] = opt.keep_best_of_baseline;
-  // As applied: the search is part of the efficientq method on non-faithful grids only.
-  cfg["act_scale_search"] =
-      opt.act_scale_search && opt.method == Method::kEfficientQ && opt.grid != GridKind::kFaithful;
+  // As applied: the searches belong to the efficientq method on non-faithful grids only.
+  cfg["act_scale_rule"] = opt.method == Method::kRtn ? "minmax"
+                          : opt.method == Method::kEfficientQ && opt.grid != GridKind::kFaithful
+                              ? to_string(opt.act_scale)
+                              : "als";
   cfg["iterations"] = opt.admm.iterations;
   cfg["rho"] = opt.admm.rho_mult;
   cfg["rho_max"] = opt.admm.rho_max_mult;

@@ -31,7 +31,7 @@ expect_error "bad normalization" "ct:5,1" -- "$cli" segment "$fix/uresq.onnx" "$
 expect_error "unknown option" "unknown option --frobnicate" -- "$cli" segment "$fix/uresq.onnx" "$img" -o "$tmp/s.nii.gz" --frobnicate
 expect_error "unknown command" "unknown command" -- "$cli" frobnicate
 expect_error "missing dataset" "not a directory" -- "$cli" eval "$fix/uresq.onnx" "$tmp/nodataset"
-expect_error "contradicting options" "--act-search and --no-act-search contradict" -- "$cli" quantize "$fix/uresq.onnx" --calib "$img" -o "$tmp/q.onnx" --act-search --no-act-search
+expect_error "bad activation scale rule" "--act-scale 'best' (expected als|layer|network)" -- "$cli" quantize "$fix/uresq.onnx" --calib "$img" -o "$tmp/q.onnx" --act-scale best
 if ls "$tmp"/q.onnx* >/dev/null 2>&1; then echo "FAIL: a quantized model was left behind"; fails=$((fails+1)); fi
 if ls "$tmp"/s.nii.gz* >/dev/null 2>&1; then echo "FAIL: an output file was left behind"; ls "$tmp"; fails=$((fails+1)); fi
 [ $fails -eq 0 ] && echo "all bad-input checks passed"

@@ -37,9 +37,10 @@ const char* kHelp =
     "  --no-regularizer       without the pull towards the FP weights (ablation)\n"
     "  --body-mask            attention weight 1 where the first modality is 0\n"
     "  --all-layers           quantize first and last layer at --wbits/--abits too\n"
-    "  --no-act-search        activation scales MSE-optimal (ALS) only; by default each one is\n"
-    "                         chosen by the layer's output error among the MSE-optimal scale,\n"
-    "                         the min-max scale and steps between (not with --grid faithful)\n"
+    "  --act-scale als|layer|network   activation scales: MSE-optimal (als), or the MSE-optimal,\n"
+    "                         min-max or a step between, whichever gives the smallest error of\n"
+    "                         the layer's output (layer, default) or the network's output\n"
+    "                         (network: 5 forward passes per layer); --grid faithful uses als\n"
     "  --iters N --rho R --eta E   ADMM iterations (200) and multipliers (10, 1)\n"
     "  --calib-crop D,H,W     calibration crop (default: METHOD rule min(s,192)//64*64)\n"
     "  --format qdq|fakequant|efq (default: efq for a .efq output, else qdq)\n"
@@ -105,11 +106,11 @@ int cmd_quantize(int argc, char** argv) {
   std::vector<std::string> opts = kInferenceOptions;
   for (const char* o : {"-o", "--output", "--calib-dataset", "--calib-case", "--wbits", "--abits",
                         "--method", "--grid", "--layer", "--iters", "--rho", "--eta",
-                        "--calib-crop", "--eval", "--json", "--format"})
+                        "--calib-crop", "--eval", "--json", "--format", "--act-scale"})
     opts.push_back(o);
   Args a = parse(argc, argv, opts,
                  {"--help", "--quiet", "--per-tensor", "--no-attention", "--no-regularizer",
-                  "--body-mask", "--all-layers", "--act-search", "--no-act-search"},
+                  "--body-mask", "--all-layers"},
                  {"--calib"});
   if (a.has("--help")) {
     std::printf("%s%s", kHelp, kInferenceHelp);
@@ -141,11 +142,12 @@ int cmd_quantize(int argc, char** argv) {
   if (a.has("--no-regularizer")) check(efq_config_set_int(cfg.p, EFQ_PARAM_REGULARIZER, 0), "--no-regularizer");
   if (a.has("--body-mask")) check(efq_config_set_int(cfg.p, EFQ_PARAM_BODY_MASK, 1), "--body-mask");
   if (a.has("--all-layers")) check(efq_config_set_int(cfg.p, EFQ_PARAM_FIRST_LAST_8BIT, 0), "--all-layers");
-  if (a.has("--act-search") && a.has("--no-act-search"))
-    throw Failure("--act-search and --no-act-search contradict each other", 2);
-  if (a.has("--act-search")) check(efq_config_set_int(cfg.p, EFQ_PARAM_ACT_SCALE_SEARCH, 1), "--act-search");
-  if (a.has("--no-act-search"))
-    check(efq_config_set_int(cfg.p, EFQ_PARAM_ACT_SCALE_SEARCH, 0), "--no-act-search");
+  if (a.has("--act-scale")) {
+    const std::string r = a.get("--act-scale");
+    const int v = r == "als" ? 0 : r == "layer" ? 1 : r == "network" ? 2 : -1;
+    if (v < 0) throw Failure("--act-scale '" + r + "' (expected als|layer|network)", 2);
+    check(efq_config_set_int(cfg.p, EFQ_PARAM_ACT_SCALE_SEARCH, v), "--act-scale");
+  }
   if (a.has("--iters")) check(efq_config_set_int(cfg.p, EFQ_PARAM_ITERATIONS, to_int("--iters", a.get("--iters"))), "--iters");
   if (a.has("--rho")) check(efq_config_set_real(cfg.p, EFQ_PARAM_RHO, to_real("--rho", a.get("--rho"))), "--rho");
   if (a.has("--eta")) check(efq_config_set_real(cfg.p, EFQ_PARAM_ETA, to_real("--eta", a.get("--eta"))), "--eta");
