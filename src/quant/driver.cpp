@@ -98,24 +98,12 @@ std::string search_activation_scale(const Tensor& x, Quantizer& q, const std::st
   return kind + buf;
 }
 
-// Probabilities of a network output [N, K, spatial...] (softmax over K, sigmoid, or as is).
-Tensor probabilities(const Tensor& logits, Activation act) {
-  Tensor p = logits;
-  const int64_t n = logits.shape[0], k = logits.shape[1], per = logits.numel() / (n * k);
-  if (act == Activation::kSigmoid) {
-    for (float& v : p.f) v = 1.f / (1.f + std::exp(-v));
-  } else if (act == Activation::kSoftmax) {
-    for (int64_t b = 0; b < n; ++b)
-      for (int64_t v = 0; v < per; ++v) {
-        float* x = p.data() + b * k * per + v;
-        float m = x[0];
-        for (int64_t c = 1; c < k; ++c) m = std::max(m, x[c * per]);
-        double sum = 0;
-        for (int64_t c = 0; c < k; ++c) sum += (x[c * per] = std::exp(x[c * per] - m));
-        for (int64_t c = 0; c < k; ++c) x[c * per] = static_cast<float>(x[c * per] / sum);
-      }
-  }
-  return p;
+// Probabilities of a network output [N, K, spatial...] (softmax over K, sigmoid, or as is),
+// by the backend's own ops as segmentation applies them.
+Tensor probabilities(Backend& be, Tensor y, Activation act) {
+  if (act == Activation::kSoftmax) be.softmax(y, 1, y);
+  if (act == Activation::kSigmoid) be.unary(UnaryKind::kSigmoid, 0, 0, y, y);
+  return y;
 }
 
 // The network output's error, on the calibration crop, with the layers before this activation
@@ -128,7 +116,7 @@ double network_error(Graph& g, Backend& be, const Tensor& calib, Node& fq, doubl
   fq.attrs["calibrated"].i = 1;
   Executor ex(g, be);
   std::vector<Tensor> in{calib};
-  const Tensor out = probabilities(ex.run(std::move(in)).at(0), act);
+  const Tensor out = probabilities(be, std::move(ex.run(std::move(in)).at(0)), act);
   fq.attrs["calibrated"].i = 0;
   const int64_t n = out.shape[0], k = out.shape[1], per = out.numel() / (n * k);
   double e = 0;
@@ -267,7 +255,7 @@ QuantResult quantize_graph(Graph& g, Backend& be, const Tensor& calib, const Ten
     if (st.size() == 3) aopt.init_stride = st;
   }
   Tensor fp_prob;  // the FP network's probabilities, for ActScaleRule::kNetworkError
-  if (opt.act_scale == ActScaleRule::kNetworkError) fp_prob = probabilities(logits, conv.activation);
+  if (opt.act_scale == ActScaleRule::kNetworkError) fp_prob = probabilities(be, logits, conv.activation);
   std::unique_ptr<Attention> att;
   if (opt.attention && opt.method == Method::kEfficientQ) {
     att = std::make_unique<Attention>(logits, conv.activation, aopt);
