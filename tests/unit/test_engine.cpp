@@ -13,10 +13,6 @@
 #include "npy.hpp"
 #include "onnx/import.hpp"
 
-#ifndef EFQ_TEST_DATA
-#define EFQ_TEST_DATA "tests/data"
-#endif
-
 using namespace efq;
 
 namespace {

@@ -19,10 +19,6 @@ extern "C" {
 #include "../../examples/efq_reader/efq_reader.h"
 }
 
-#ifndef EFQ_TEST_DATA
-#define EFQ_TEST_DATA "tests/data"
-#endif
-
 using namespace efq;
 
 namespace {

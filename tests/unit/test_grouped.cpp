@@ -11,10 +11,6 @@
 #include "onnx/import.hpp"
 #include "quant/driver.hpp"
 
-#ifndef EFQ_TEST_DATA
-#define EFQ_TEST_DATA "tests/data"
-#endif
-
 using namespace efq;
 
 namespace {

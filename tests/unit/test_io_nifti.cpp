@@ -16,10 +16,6 @@
 #include "core/error.hpp"
 #include "io/nifti.hpp"
 
-#ifndef EFQ_TEST_DATA
-#define EFQ_TEST_DATA "tests/data"
-#endif
-
 namespace {
 
 namespace fs = std::filesystem;
