@@ -60,12 +60,21 @@ struct GramStats {
   }
 };
 
-/// A factored symmetric positive definite matrix (Cholesky), reused for many right-hand sides.
-class SpdFactor {
+/// One layer's ADMM system on backend-owned buffers (DESIGN §5, METHOD §5): the W-step
+///   [W | b] = argmin Σ_j h_j ||[W|b] x̃_j − y_j||² + (η/2)||[W|b] − Θ0||² + (ρ/2)||W − V||²
+/// and the monitoring loss, for one layer (c2 rows of k weights and a bias). The bias coordinate
+/// is eliminated (a Schur complement), so each ρ value is one k×k system, prepared once in
+/// double precision; the iterations are single-precision products against it. A backend keeps
+/// the big matrices resident across iterations; at most one system per backend at a time.
+class AdmmSystem {
  public:
-  virtual ~SpdFactor() = default;
-  /// Solves A X = R in place; R is n×nrhs column-major (each column one right-hand side).
-  virtual void solve(double* r, int64_t nrhs) const = 0;
+  virtual ~AdmmSystem() = default;
+  /// Prepares the W-step for this ρ (a factorization; call once per distinct value).
+  virtual void set_rho(double rho) = 0;
+  /// W-step for V = Z − U (c2×k, row-major): writes W (c2×k) and the bias b (c2).
+  virtual void w_step(const float* v, float* w, float* b) = 0;
+  /// Mean loss Σ_j h_j ||[Z|b] x̃_j − y_j||² / (count·c2) under the *select* statistics.
+  virtual double loss(const float* z, const float* b) = 0;
 };
 
 /// A convolution whose weights and input are integer codes (real int8 inference):
@@ -124,11 +133,16 @@ class Backend {
   /// Θ is W[:, o, :] flattened over (c, t).
   virtual void gram_accumulate(const WindowParams& p, const Tensor& x, const Tensor& y,
                                const float* h, GramStats& stats) = 0;
-  /// Cholesky factor of the n×n SPD matrix `a` (row-major). Throws kNumerical if not SPD.
-  virtual std::unique_ptr<SpdFactor> factorize_spd(const std::vector<double>& a, int64_t n) = 0;
+  /// The ADMM system of one layer: `solve` defines the objective, `select` the monitoring loss
+  /// (the same object unless the faithful best-iterate rule is on); w0 (c2×k) and b0 (c2) are Θ0;
+  /// `eta` the regularizer weight. The statistics must outlive the system. Results must not
+  /// depend on the thread count.
+  virtual std::unique_ptr<AdmmSystem> admm_system(const GramStats& solve, const GramStats& select,
+                                                  const float* w0, const float* b0,
+                                                  double eta) = 0;
   /// Σ_o θ_o A θ_oᵀ over the `rows` rows θ_o of `theta` (rows × n, row-major) for the symmetric
-  /// n×n matrix `a` (GramStats::A): the quadratic part of the layer loss, once per ADMM
-  /// iteration. Like SpdFactor::solve, the result must not depend on the thread count.
+  /// n×n matrix `a` (GramStats::A), in double: the quadratic part of a layer's exact loss
+  /// (baselines, the final ADMM iterate). The result must not depend on the thread count.
   virtual double gram_quadratic(const std::vector<double>& a, int64_t n, const double* theta,
                                 int64_t rows) = 0;
 

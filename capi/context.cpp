@@ -53,6 +53,7 @@ const ParamSpec kParams[] = {
     {EFQ_PARAM_FIRST_LAST_8BIT, ParamSpec::kInt, 0, 1, 1},
     {EFQ_PARAM_INT8, ParamSpec::kInt, 0, 1, 0},
     {EFQ_PARAM_ACT_SCALE_SEARCH, ParamSpec::kInt, 0, 2, 1},
+    {EFQ_PARAM_EARLY_STOP, ParamSpec::kInt, 0, 1, 1},
 };
 
 const ParamSpec& spec(efq_param p) {
@@ -281,6 +282,7 @@ quant::QuantOptions quant_options(const efq_config* cfg) {
   o.body_mask = integer(EFQ_PARAM_BODY_MASK, 0) != 0;
   o.first_last_8bit = integer(EFQ_PARAM_FIRST_LAST_8BIT, 1) != 0;
   o.act_scale = static_cast<quant::ActScaleRule>(integer(EFQ_PARAM_ACT_SCALE_SEARCH, 1));
+  if (grid != quant::GridKind::kFaithful) o.admm.early_stop = integer(EFQ_PARAM_EARLY_STOP, 1) != 0;
   const int64_t cd = integer(EFQ_PARAM_CALIB_CROP_D, 0), ch = integer(EFQ_PARAM_CALIB_CROP_H, 0),
                 cw = integer(EFQ_PARAM_CALIB_CROP_W, 0);
   if (cd || ch || cw) {

@@ -11,3 +11,10 @@ find_package(OpenMP REQUIRED)
 find_path(NIFTI_INCLUDE_DIR nifti2_io.h PATH_SUFFIXES nifti REQUIRED)
 find_library(NIFTI2_LIBRARY nifti2 REQUIRED)
 find_library(ZNZ_LIBRARY znz REQUIRED)
+# The layer solver's once-per-ρ factorization (LAPACK dpotrf/dpotri, double) and a few double
+# products: libopenblas-dev + liblapacke-dev (OpenBLAS's threaded LAPACK behind LAPACKE).
+find_library(OPENBLAS_LIBRARY openblas REQUIRED)
+find_library(LAPACKE_LIBRARY lapacke REQUIRED)
+find_path(LAPACKE_INCLUDE_DIR lapacke.h REQUIRED)
+find_path(OPENBLAS_INCLUDE_DIR cblas.h REQUIRED
+  PATHS /usr/include/${CMAKE_LIBRARY_ARCHITECTURE}/openblas-pthread NO_DEFAULT_PATH)

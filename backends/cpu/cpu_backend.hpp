@@ -6,10 +6,20 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "backends/backend.hpp"
 
 namespace efq {
+
+/// Big solver buffers, kept for the backend's lifetime and reused by every layer (first-touch
+/// page faults cost ~11 µs per 4 KiB page on this machine kind, STACK §0).
+struct CpuSolverArena {
+  std::vector<double> factor;          // k×k: the ρ-shifted system, then its inverse
+  std::vector<float> inverse, gram;    // k×k inverse; k1×k1 select Gram matrix
+  std::vector<float> rows, product;    // c2×k1 work rows
+  std::vector<std::vector<double>> columns;  // per thread: one column block of the inverse
+};
 
 class CpuBackend final : public Backend {
  public:
@@ -37,7 +47,8 @@ class CpuBackend final : public Backend {
   void reduce_mean(const Tensor& x, const std::vector<int64_t>& axes, Tensor& y) override;
   void gram_accumulate(const WindowParams& p, const Tensor& x, const Tensor& y, const float* h,
                        GramStats& stats) override;
-  std::unique_ptr<SpdFactor> factorize_spd(const std::vector<double>& a, int64_t n) override;
+  std::unique_ptr<AdmmSystem> admm_system(const GramStats& solve, const GramStats& select,
+                                          const float* w0, const float* b0, double eta) override;
   double gram_quadratic(const std::vector<double>& a, int64_t n, const double* theta,
                         int64_t rows) override;
   void forget(const void* key) override;
@@ -49,6 +60,7 @@ class CpuBackend final : public Backend {
   std::shared_ptr<void> int8_cache_;  // int8 primitives by layer key (int8_conv.cpp)
   void int8_forget(const void* key);
   int threads_;
+  CpuSolverArena arena_;
 };
 
 }  // namespace efq

@@ -1,9 +1,8 @@
 // Dense operations of the layer solver on the CPU: streamed Gram accumulation from im2col tiles
-// (oneDNN sgemm per tile, double accumulation across tiles), Cholesky (Eigen LLT, double) and
-// the per-iteration solves and quadratic form in deterministic parallel chunks.
+// (oneDNN sgemm per tile, double accumulation across tiles) and the exact loss's quadratic form in
+// deterministic parallel chunks. The ADMM iterations themselves: admm_system.cpp.
 #include <oneapi/dnnl/dnnl.h>
 
-#include <Eigen/Cholesky>
 #include <Eigen/Core>
 #include <algorithm>
 
@@ -38,34 +37,10 @@ Geometry geometry(const WindowParams& p, const Tensor& x, const Tensor& y) {
   return g;
 }
 
-// The solver's two per-iteration products (the W-step's triangular solves and the loss's
-// quadratic form) run over fixed chunks of right-hand sides / rows, the chunks in parallel: each
-// chunk's arithmetic depends only on the problem's size, never on the thread count, so results
-// are identical with 1 or N threads. Smaller systems get smaller chunks (more of them to share
-// out); large ones 64, so that each pass over the n×n factor serves 64 right-hand sides.
+// The exact loss's quadratic form runs over fixed chunks of rows, the chunks in parallel: each
+// chunk's arithmetic depends only on the problem's size, never on the thread count.
 int64_t chunk_for(int64_t n) { return n < 1024 ? 16 : n < 4096 ? 32 : 64; }
 constexpr int64_t kParallelFrom = 256;  // below this order one thread is faster
-
-class EigenSpd final : public SpdFactor {
- public:
-  EigenSpd(const std::vector<double>& a, int64_t n) : llt_(n) {
-    Eigen::Map<const Eigen::MatrixXd> m(a.data(), n, n);  // symmetric: layout irrelevant
-    llt_.compute(m);
-    if (llt_.info() != Eigen::Success)
-      fail(ErrorCode::kNumerical, "the layer's normal matrix is not positive definite");
-  }
-  void solve(double* r, int64_t nrhs) const override {
-    const int64_t n = llt_.rows(), chunk = chunk_for(n), chunks = (nrhs + chunk - 1) / chunk;
-#pragma omp parallel for schedule(dynamic, 1) if (chunks > 1 && n >= kParallelFrom)
-    for (int64_t c = 0; c < chunks; ++c) {
-      Eigen::Map<Eigen::MatrixXd> rhs(r + c * chunk * n, n, std::min(chunk, nrhs - c * chunk));
-      llt_.solveInPlace(rhs);
-    }
-  }
-
- private:
-  Eigen::LLT<Eigen::MatrixXd> llt_;
-};
 
 }  // namespace
 
@@ -161,12 +136,6 @@ double CpuBackend::gram_quadratic(const std::vector<double>& a, int64_t n, const
   double quad = 0;
   for (double p : part) quad += p;  // in chunk order
   return quad;
-}
-
-std::unique_ptr<SpdFactor> CpuBackend::factorize_spd(const std::vector<double>& a, int64_t n) {
-  if (static_cast<int64_t>(a.size()) != n * n)
-    fail(ErrorCode::kInternal, "factorize_spd: matrix size mismatch");
-  return std::make_unique<EigenSpd>(a, n);
 }
 
 }  // namespace efq

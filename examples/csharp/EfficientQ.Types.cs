@@ -137,6 +137,8 @@ namespace EfficientQ
         Int8 = 56,
         /// <summary>int 0/1 (default 0): choose each activation scale by the layer's output error.</summary>
         ActScaleSearch = 57,
+        /// <summary>int 0/1 (default 1): end a layer's ADMM once its iterate stops changing.</summary>
+        EarlyStop = 58,
     }
 
     /// <summary>A failed library call: the efq_status and the library's description of it.</summary>

@@ -168,7 +168,13 @@ typedef enum efq_param {
                                      activation scale (zero-point-0 grids except the faithful
                                      one) among the MSE-optimal scale, the min-max scale and steps
                                      between: 0 = the MSE-optimal scale, 1 = by the layer's output
-                                     error, 2 = by the network output's error (slower) */
+                                     error, 2 = by the network output's error (slower) */,
+  EFQ_PARAM_EARLY_STOP = 58     /**< int 0/1 (default 1): end a layer's ADMM once its iterate stops
+                                     changing (codes unchanged for 10 iterations and
+                                     ||W − Z|| ≤ 1e-3·||Z||), or its best loss fell by less than
+                                     0.1 % over 50 iterations; 8-bit weights run at most 10
+                                     iterations. EFQ_PARAM_ITERATIONS stays the maximum. The
+                                     faithful grid always runs the fixed count. @since 0.2 */
 } efq_param;
 
 /** A set of parameter values. Not thread-safe; may be read by several calls at once. @since 0.1 */

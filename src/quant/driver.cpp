@@ -449,6 +449,7 @@ QuantResult quantize_graph(Graph& g, Backend& be, const Tensor& calib, const Ten
         sol.loss_after += gs.loss_after / static_cast<double>(group);
         sol.iterations = std::max(sol.iterations, gs.iterations);
         sol.best_iteration = std::max(sol.best_iteration, gs.best_iteration);
+        if (sol.stop_reason.empty() || gs.stop_reason == "max_iterations") sol.stop_reason = gs.stop_reason;
         rep.solver = r.solver;
         kept_projection += r.note.empty() ? 0 : 1;
       }
@@ -490,6 +491,7 @@ QuantResult quantize_graph(Graph& g, Backend& be, const Tensor& calib, const Ten
     }
     rep.iterations = sol.iterations;
     rep.best_iteration = sol.best_iteration;
+    rep.stop_reason = sol.stop_reason;
     rep.scales = sol.quantizer.scale;
     // Write the layer: fresh constants (initializers may be shared), cached weights dropped.
     const int wid = g.add_value(n.name + ".weight_quantized");

@@ -28,6 +28,7 @@ struct LayerReport {
   int64_t act_zero_point = 0;
   double loss_before = -1, loss_after = -1;  // mean squared output error vs the FP output
   int iterations = 0, best_iteration = -1;
+  std::string stop_reason;  // the solver's (LayerSolution::stop_reason); empty without ADMM
   double seconds = 0;
 };
 

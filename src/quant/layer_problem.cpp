@@ -70,6 +70,7 @@ LayerProblem::Result LayerProblem::solve(Backend& be, const QuantOptions& opt, i
       if (base.loss_after < r.solution.loss_after) {
         base.loss_before = r.solution.loss_before;
         base.iterations = r.solution.iterations;
+        base.stop_reason = r.solution.stop_reason;
         r.solution = std::move(base);
         r.note = "ADMM did not beat the MSE projection; kept the projection";
       }

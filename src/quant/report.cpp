@@ -30,6 +30,7 @@ std::string report_json(const QuantResult& r, const QuantOptions& opt, const Rep
                               ? to_string(opt.act_scale)
                               : "als";
   cfg["iterations"] = opt.admm.iterations;
+  cfg["early_stop"] = opt.method == Method::kEfficientQ && opt.admm.early_stop;
   cfg["rho"] = opt.admm.rho_mult;
   cfg["rho_max"] = opt.admm.rho_max_mult;
   cfg["eta"] = opt.admm.regularizer ? opt.admm.eta_mult : 0.0;
@@ -69,6 +70,7 @@ std::string report_json(const QuantResult& r, const QuantOptions& opt, const Rep
     }
     lj["iterations"] = l.iterations;
     lj["best_iteration"] = l.best_iteration;
+    if (!l.stop_reason.empty()) lj["stop_reason"] = l.stop_reason;
     lj["seconds"] = l.seconds;
     if (!l.note.empty()) lj["note"] = l.note;
     quantized += l.skipped ? 0 : 1;

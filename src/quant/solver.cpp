@@ -1,6 +1,5 @@
 #include "quant/solver.hpp"
 
-#include <Eigen/Core>
 #include <algorithm>
 #include <cmath>
 
@@ -9,8 +8,6 @@
 namespace efq::quant {
 
 namespace {
-
-using RowMat = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 
 double std_unbiased(const std::vector<float>& v) {
   double m = 0;
@@ -56,10 +53,9 @@ std::vector<double> rho_schedule(const AdmmOptions& opt) {
 }
 
 double gram_loss(Backend& be, const GramStats& g, const std::vector<double>& theta) {
-  Eigen::Map<const RowMat> C(g.B.data(), g.c2, g.k1);
-  Eigen::Map<const RowMat> T(theta.data(), g.c2, g.k1);
   const double quad = be.gram_quadratic(g.A, g.k1, theta.data(), g.c2);
-  const double lin = (C.array() * T.array()).sum();
+  double lin = 0;
+  for (size_t i = 0; i < g.B.size(); ++i) lin += g.B[i] * theta[i];
   const double total = quad - 2 * lin + g.yy;
   return std::max(total, 0.0) / static_cast<double>(std::max<int64_t>(g.count * g.c2, 1));
 }
@@ -75,6 +71,21 @@ LayerSolution solve_baseline(Backend& be, const GramStats& sel, const std::vecto
   s.quantizer = q;
   s.loss_before = s.loss_after = gram_loss(be, sel, make_theta(s.weights, s.bias, c2, k));
   return s;
+}
+
+StopRule stop_rule(const AdmmOptions& opt, int wbits, double projection_loss, double target_ms) {
+  StopRule r;
+  r.max_iterations = opt.iterations;
+  if (!opt.early_stop) return r;
+  r.early = true;
+  if (wbits >= opt.short_from_bits) {
+    r.max_iterations = std::min(opt.iterations, opt.short_iterations);
+    r.why_short = std::to_string(wbits) + "-bit weights";
+  } else if (projection_loss <= opt.short_below_error * target_ms) {
+    r.max_iterations = std::min(opt.iterations, opt.short_iterations);
+    r.why_short = "projection error below threshold";
+  }
+  return r;
 }
 
 LayerSolution solve_admm(Backend& be, const GramStats& gs, const GramStats& sel,
@@ -96,59 +107,58 @@ LayerSolution solve_admm(Backend& be, const GramStats& gs, const GramStats& sel,
   double rho = opt.rho_mult * s;
   const double rho_max = opt.rho_max_mult * s;
   const double eta = opt.regularizer ? opt.eta_mult * s : 0.0;
-  const std::vector<double> theta0 = make_theta(w0, b0, c2, k);
+  // The stopping rule's scale: the mean square of the targets under the select statistics.
+  const double target_ms = sel.yy / static_cast<double>(std::max<int64_t>(sel.count * c2, 1));
+  const StopRule rule = stop_rule(opt, q.bits, before, target_ms);
+  std::unique_ptr<AdmmSystem> sys = be.admm_system(gs, sel, w0.data(), b0.data(), eta);
   // Z ← W0 (not projected), U ← 0.
-  std::vector<double> z(w0.begin(), w0.end()), u(static_cast<size_t>(c2 * k), 0.0);
+  const size_t n = w0.size();
+  std::vector<float> z = w0, u(n, 0.f), v(n), w(n), wu(n), bias(static_cast<size_t>(c2));
   std::vector<float> zf;
-  std::vector<int64_t> codes;
-  std::vector<double> a(gs.A.size()), rhs(static_cast<size_t>(c2 * k1)), wu(z.size());
-  std::unique_ptr<SpdFactor> factor;
+  std::vector<int64_t> codes, prev_codes;
   std::vector<double> prev_scales;
   double factored_rho = -1;
   double best = INFINITY;
-  for (int it = 0; it < opt.iterations; ++it) {
-    if (rho != factored_rho) {  // A = 2·G + ρ·Ĩ + η·I, factored once per ρ value
-      for (size_t i = 0; i < a.size(); ++i) a[i] = 2.0 * gs.A[i];
-      for (int64_t i = 0; i < k1; ++i) a[i * k1 + i] += (i < k ? rho : 0.0) + eta;
-      factor = be.factorize_spd(a, k1);
+  int stable = 0;
+  std::vector<double> best_history;  // best loss after each iteration (plateau rule)
+  sol.stop_reason = "max_iterations";
+  for (int it = 0; it < rule.max_iterations; ++it) {
+    if (rho != factored_rho) {  // once per ρ value
+      sys->set_rho(rho);
       factored_rho = rho;
     }
-    // W-step: A Θᵀ = (2·C + η·Θ0 + [ρ·V | 0])ᵀ with V = Z − U; columns of Θᵀ = rows of Θ.
-    for (int64_t o = 0; o < c2; ++o)
-      for (int64_t i = 0; i < k1; ++i) {
-        double r = 2.0 * gs.B[o * k1 + i] + eta * theta0[o * k1 + i];
-        if (i < k) r += rho * (z[o * k + i] - u[o * k + i]);
-        rhs[o * k1 + i] = r;
-      }
-    factor->solve(rhs.data(), c2);
-    // Z-step: project W + U (scale re-fitted from scratch, METHOD §5).
-    for (int64_t o = 0; o < c2; ++o)
-      for (int64_t i = 0; i < k; ++i) wu[o * k + i] = rhs[o * k1 + i] + u[o * k + i];
+    // W-step with V = Z − U.
+    for (size_t i = 0; i < n; ++i) v[i] = z[i] - u[i];
+    sys->w_step(v.data(), w.data(), bias.data());
+    // Z-step: project W + U (scale re-fitted; METHOD §5).
+    for (size_t i = 0; i < n; ++i) wu[i] = w[i] + u[i];
     Quantizer qi = q;
-    z_step(wu, c2, k, qi, opt.per_channel, "als", zf, codes,
-           opt.warm_start_scales && it > 0 ? &prev_scales : nullptr);
+    fit(qi, wu.data(), c2, k, opt.per_channel, "als",
+        opt.warm_start_scales && it > 0 ? &prev_scales : nullptr);
+    zf = wu;
+    codes.resize(n);
+    project(qi, zf.data(), c2, k, codes.data());
     prev_scales = qi.scale;
-    for (size_t i = 0; i < z.size(); ++i) z[i] = zf[i];
-    // Dual update.
-    for (int64_t o = 0; o < c2; ++o)
-      for (int64_t i = 0; i < k; ++i) u[o * k + i] += rhs[o * k1 + i] - z[o * k + i];
+    // Dual update; primal residual ||W − Z||.
+    double r2 = 0, z2 = 0;
+    for (size_t i = 0; i < n; ++i) {
+      const double d = static_cast<double>(w[i]) - zf[i];
+      r2 += d * d;
+      z2 += static_cast<double>(zf[i]) * zf[i];
+      u[i] += w[i] - zf[i];
+    }
+    z.swap(zf);
     // Monitor with the quantized weights and this iterate's bias.
-    std::vector<float> bias(static_cast<size_t>(c2));
-    for (int64_t o = 0; o < c2; ++o) bias[o] = static_cast<float>(rhs[o * k1 + k]);
-    const double loss = gram_loss(be, sel, make_theta(zf, bias, c2, k));
+    const double loss = sys->loss(z.data(), bias.data());
     // ρ schedule (METHOD §5 step 5), rescaling the scaled dual so ρ·U is unchanged.
     if (opt.rho_double_every > 0 && it % opt.rho_double_every == 0) {
-      if (2 * rho <= rho_max) {
-        rho *= 2;
-        for (double& x : u) x /= 2;
-      } else {
-        for (double& x : u) x /= rho_max / rho;
-        rho = rho_max;
-      }
+      const double f = 2 * rho <= rho_max ? 2.0 : rho_max / rho;
+      rho *= f;
+      for (float& x : u) x = static_cast<float>(x / f);
     }
     if (it == 0 || loss < best) {
       best = loss;
-      sol.weights = zf;
+      sol.weights = z;
       sol.bias = bias;
       sol.codes = codes;
       sol.quantizer = qi;
@@ -156,9 +166,26 @@ LayerSolution solve_admm(Backend& be, const GramStats& gs, const GramStats& sel,
     }
     sol.iterations = it + 1;
     if (on_iter && !on_iter(it, loss)) fail(ErrorCode::kCancelled, "quantization cancelled");
+    // The stopping rule (documented in solver.hpp).
+    stable = codes == prev_codes ? stable + 1 : 0;
+    prev_codes.swap(codes);
+    best_history.push_back(best);
+    if (!rule.early) continue;
+    if (stable >= opt.stable_iterations && r2 <= opt.residual_tol * opt.residual_tol * z2) {
+      sol.stop_reason = "converged";
+      break;
+    }
+    const size_t h = best_history.size(), win = static_cast<size_t>(opt.plateau_window);
+    if (win > 0 && h > win && best > (1 - opt.plateau_tol) * best_history[h - 1 - win]) {
+      sol.stop_reason = "plateau";
+      break;
+    }
   }
+  if (!rule.why_short.empty() && sol.stop_reason == "max_iterations")
+    sol.stop_reason = "short: " + rule.why_short;
+  // The reported loss is exact (double precision), whatever precision the iterations used.
   sol.loss_before = before;
-  sol.loss_after = best;
+  sol.loss_after = gram_loss(be, sel, make_theta(sol.weights, sol.bias, c2, k));
   return sol;
 }
 

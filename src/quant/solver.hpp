@@ -1,11 +1,13 @@
 // The EfficientQ layer solver (METHOD.md §3, §5): ADMM on the layer-wise reconstruction problem
 //   min_Θ Σ_j h_j ||Θ x̃_j − y_j||² + (η/2)||Θ − Θ0||² + (ρ/2)||W − V||²,  W ∈ grid
-// with a closed-form W-step (Cholesky factored once per ρ value), the grid projection as Z-step,
-// the scaled dual update, the ρ schedule, and best-iterate tracking by a loss computed from the
-// Gram statistics (no convolution per iteration).
+// with a closed-form W-step (the backend's AdmmSystem: bias eliminated, one double-precision
+// factorization per ρ value, single-precision GEMMs per iteration), the grid projection as
+// Z-step, the scaled dual update, the ρ schedule, best-iterate tracking by a loss computed from
+// the Gram statistics (no convolution per iteration), and a stopping rule.
 #pragma once
 
 #include <functional>
+#include <string>
 #include <vector>
 
 #include "backends/backend.hpp"
@@ -20,7 +22,31 @@ struct AdmmOptions {
   bool regularizer = true;  // η term (off = ablation "without regularizer")
   bool per_channel = true;
   bool warm_start_scales = true;  // Z-step ALS from the previous scales (faithful: cold start)
+  // The stopping rule (off for the faithful grid, which runs the reference's fixed count):
+  //  - "converged": the codes were identical for `stable_iterations` consecutive iterations and
+  //    the primal residual ||W − Z||_F ≤ residual_tol·||Z||_F (a fixed point of the iteration
+  //    stays one when ρ changes, so the remaining iterations would repeat it);
+  //  - "plateau": the best loss fell by less than the fraction plateau_tol over the last
+  //    `plateau_window` iterations;
+  //  - the cheap path: weights of ≥ short_from_bits bits, or a grid projection whose loss is
+  //    already ≤ short_below_error × the targets' mean square, run at most short_iterations.
+  bool early_stop = true;
+  int stable_iterations = 10;
+  double residual_tol = 1e-3;
+  int plateau_window = 50;  // one ρ phase of the schedule
+  double plateau_tol = 1e-3;
+  int short_iterations = 10;
+  int short_from_bits = 8;
+  double short_below_error = 1e-5;
 };
+
+/// The iteration limit and rule that apply to one layer (see AdmmOptions).
+struct StopRule {
+  int max_iterations = 0;
+  bool early = false;
+  std::string why_short;  // non-empty when the cheap path applies
+};
+StopRule stop_rule(const AdmmOptions& opt, int wbits, double projection_loss, double target_ms);
 
 struct LayerSolution {
   std::vector<float> weights;   // dequantized (fake-quant) weights, c2 × K row-major
@@ -31,6 +57,7 @@ struct LayerSolution {
   double loss_after = 0;        // chosen iterate
   int best_iteration = -1;
   int iterations = 0;
+  std::string stop_reason;      // max_iterations | converged | plateau | short: <why>
   double scale_factor = 0;      // s of METHOD §3.3
 };
 

@@ -147,7 +147,7 @@ int main(void) {
     EXPECT(e_eq <= e_mse * (1 + 1e-9));
     EXPECT(e_mse < e_rtn);
     EXPECT(e_eq < 0.8 * e_rtn);
-    EXPECT(eq.info.iterations == 60 && mse.info.iterations == 0);
+    EXPECT(eq.info.iterations >= 1 && eq.info.iterations <= 60 && mse.info.iterations == 0);
   }
   EXPECT(memcmp(att.codes, eq.codes, sizeof eq.codes) != 0); /* the voxel weights matter */
 

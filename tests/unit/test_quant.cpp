@@ -185,6 +185,7 @@ TEST_CASE("ADMM keeps the best iterate and beats the plain grid projection") {
   ystd = std::sqrt(ystd / y.f.size());
   AdmmOptions o;
   o.iterations = 60;
+  o.early_stop = false;
   std::vector<double> losses;
   LayerSolution s = solve_admm(*be, st, st, w.f, b.f, ystd, Quantizer::for_weights(GridKind::kSymmetric, 2), o,
                                [&](int, double l) { losses.push_back(l); return true; });
@@ -208,6 +209,51 @@ TEST_CASE("ADMM keeps the best iterate and beats the plain grid projection") {
   double mse = 0;
   for (size_t i = 0; i < y.f.size(); ++i) mse += double(yq.f[i] - y.f[i]) * (yq.f[i] - y.f[i]);
   CHECK(s.loss_after == doctest::Approx(mse / y.f.size()).epsilon(1e-3));
+}
+
+TEST_CASE("the stopping rule ends ADMM early on the full run's own iterates, and 8-bit weights take the short path") {
+  auto be = create_backend("cpu", 0);
+  Tensor x = random_tensor({1, 6, 10, 10, 10}, 9);
+  for (auto& v : x.f) v = std::max(v, 0.f);
+  WindowParams p{{3, 3, 3}, {1, 1, 1}, {1, 1, 1}, {1, 1, 1}, {1, 1, 1}, {}, 1};
+  Tensor w = random_tensor({8, 6, 3, 3, 3}, 10), b = random_tensor({8}, 11);
+  Tensor y;
+  be->conv(&w, p, x, w, &b, y);
+  GramStats st;
+  be->gram_accumulate(p, x, y, nullptr, st);
+  for (int bits : {2, 3, 4}) {
+    CAPTURE(bits);
+    const Quantizer q = Quantizer::for_weights(GridKind::kSymmetric, bits);
+    AdmmOptions full;
+    full.early_stop = false;
+    std::vector<double> lf, le;
+    LayerSolution sf = solve_admm(*be, st, st, w.f, b.f, 1.0, q, full, [&](int, double l) { lf.push_back(l); return true; });
+    AdmmOptions early;
+    LayerSolution se = solve_admm(*be, st, st, w.f, b.f, 1.0, q, early, [&](int, double l) { le.push_back(l); return true; });
+    CAPTURE(se.stop_reason);
+    CHECK(sf.stop_reason == "max_iterations");
+    CHECK(sf.iterations == 200);
+    REQUIRE(se.iterations < 200);
+    CHECK((se.stop_reason == "converged" || se.stop_reason == "plateau"));
+    // The early run is the full run cut short: the same iterates, bit for bit.
+    REQUIRE(le.size() == static_cast<size_t>(se.iterations));
+    CHECK(std::equal(le.begin(), le.end(), lf.begin()));
+    if (se.stop_reason == "plateau") {  // the rule's definition, checked on the losses
+      const size_t n = le.size(), win = static_cast<size_t>(early.plateau_window);
+      const double now = *std::min_element(le.begin(), le.end());
+      const double then = *std::min_element(le.begin(), le.begin() + static_cast<long>(n - win));
+      CHECK(now > (1 - early.plateau_tol) * then);
+    }
+    MESSAGE("W" << bits << ": early stop after " << se.iterations << " (" << se.stop_reason << "), loss "
+                 << se.loss_after << " vs " << sf.loss_after << " after 200");
+  }
+  AdmmOptions o;
+  LayerSolution s8 = solve_admm(*be, st, st, w.f, b.f, 1.0, Quantizer::for_weights(GridKind::kSymmetric, 8), o);
+  CHECK(s8.iterations <= o.short_iterations);
+  CAPTURE(s8.stop_reason);
+  CHECK((s8.stop_reason == "short: 8-bit weights" || s8.stop_reason == "converged" ||
+         s8.stop_reason == "plateau"));
+  CHECK(s8.loss_after < s8.loss_before);
 }
 
 TEST_CASE("attention weights rare predicted classes by sqrt(max n / n_k)") {
@@ -270,46 +316,64 @@ TEST_CASE("transposed-convolution Gram statistics give the loss of the real Conv
   }
 }
 
-TEST_CASE("the W-step's factored solve and the Gram loss equal dense computations, with any thread count") {
-  // k1 ≥ 256 and several chunks of right-hand sides / rows: the sizes at which both run in
-  // parallel. Results must equal a dense solve / a direct sum, and be identical for 1 and 2 threads.
-  const int64_t n = 300, nrhs = 150;
-  Eigen::MatrixXd m = Eigen::Map<const Eigen::MatrixXf>(gaussian(n * n, 21).data(), n, n).cast<double>();
-  const Eigen::MatrixXd spd = m * m.transpose() / double(n) + Eigen::MatrixXd::Identity(n, n);
-  const std::vector<double> a(spd.data(), spd.data() + n * n);
-  const std::vector<float> rf = gaussian(n * nrhs, 22);
-  const Eigen::MatrixXd r = Eigen::Map<const Eigen::MatrixXf>(rf.data(), n, nrhs).cast<double>();
-  const Eigen::MatrixXd dense = spd.fullPivLu().solve(r);
+TEST_CASE("the ADMM system's W-step and loss equal dense double computations, with any thread count") {
+  // The backend eliminates the bias, inverts the ρ-shifted system in double and iterates in
+  // single precision: W and b must equal a dense double solve of the full (k+1)-order system
+  // within single-precision rounding amplified by the system's condition number, the monitoring
+  // loss must equal the exact double loss, and both must be identical for 1 and 2 threads.
+  const int64_t k = 300, k1 = k + 1, c2 = 150;
+  Eigen::MatrixXd m = Eigen::Map<const Eigen::MatrixXf>(gaussian(k1 * 2 * k1, 21).data(), k1, 2 * k1).cast<double>();
+  m.row(k).setOnes();  // the bias row of x̃ is the constant 1
+  const Eigen::MatrixXd gram = m * m.transpose();
   GramStats st;
-  st.reset(n, nrhs);
-  st.A = a;
-  const std::vector<float> cf = gaussian(nrhs * n, 23);
-  for (size_t i = 0; i < st.B.size(); ++i) st.B[i] = cf[i];
-  st.yy = 1e4;
-  st.count = 10;
-  const std::vector<float> tf = gaussian(nrhs * n, 24);
-  const std::vector<double> theta(tf.begin(), tf.end());
-  // Direct: Σ_o θ_o A θ_oᵀ − 2 Σ C∘θ + yy, over count·c2.
-  long double quad = 0, lin = 0;
-  for (int64_t o = 0; o < nrhs; ++o)
-    for (int64_t i = 0; i < n; ++i) {
-      lin += st.B[o * n + i] * theta[o * n + i];
-      for (int64_t j = 0; j < n; ++j) quad += theta[o * n + i] * a[i * n + j] * theta[o * n + j];
-    }
-  const double direct = double(std::max<long double>(quad - 2 * lin + st.yy, 0)) / double(10 * nrhs);
-  std::vector<std::vector<double>> solved;
+  st.reset(k1, c2);
+  std::copy(gram.data(), gram.data() + k1 * k1, st.A.begin());
+  const std::vector<float> bf = gaussian(c2 * k1, 23);
+  for (size_t i = 0; i < st.B.size(); ++i) st.B[i] = 10.0 * bf[i];
+  st.yy = 1e6;
+  st.count = 2 * k1;
+  const std::vector<float> w0 = gaussian(c2 * k, 24), b0 = gaussian(c2, 25), v = gaussian(c2 * k, 26);
+  const double eta = 7.0, rho = 300.0;
+  // Dense reference: Θ (c2×k1) solves Θ·(2G + diag(η + ρ·[i<k])) = 2C + η·Θ0 + [ρ·V | 0].
+  Eigen::MatrixXd full = 2 * gram;
+  for (int64_t i = 0; i < k1; ++i) full(i, i) += eta + (i < k ? rho : 0.0);
+  Eigen::MatrixXd rhs(k1, c2);
+  for (int64_t o = 0; o < c2; ++o)
+    for (int64_t i = 0; i < k1; ++i)
+      rhs(i, o) = 2 * st.B[o * k1 + i] + eta * (i < k ? w0[o * k + i] : b0[o]) + (i < k ? rho * v[o * k + i] : 0.0);
+  const Eigen::MatrixXd theta = full.ldlt().solve(rhs);  // column o = [W_o | b_o]ᵀ
+  const Eigen::VectorXd ev = full.selfadjointView<Eigen::Lower>().eigenvalues();
+  const double cond = ev.maxCoeff() / ev.minCoeff();
+  const double tol = cond * static_cast<double>(k1) * std::ldexp(1.0, -24) * theta.cwiseAbs().maxCoeff();
+  CAPTURE(cond);
+  std::vector<std::vector<float>> ws, bs;
   std::vector<double> losses;
   for (int threads : {1, 2}) {
     auto be = create_backend("cpu", threads);
-    auto f = be->factorize_spd(a, n);
-    std::vector<double> x(r.data(), r.data() + n * nrhs);
-    f->solve(x.data(), nrhs);
-    const Eigen::Map<const Eigen::MatrixXd> xm(x.data(), n, nrhs);
-    CHECK((xm - dense).cwiseAbs().maxCoeff() < 1e-9 * (1 + dense.cwiseAbs().maxCoeff()));
-    solved.push_back(x);
-    losses.push_back(gram_loss(*be, st, theta));
-    CHECK(losses.back() == doctest::Approx(direct).epsilon(1e-10));
+    auto sys = be->admm_system(st, st, w0.data(), b0.data(), eta);
+    sys->set_rho(rho);
+    std::vector<float> w(c2 * k), b(c2);
+    sys->w_step(v.data(), w.data(), b.data());
+    double err = 0;
+    for (int64_t o = 0; o < c2; ++o) {
+      for (int64_t i = 0; i < k; ++i) err = std::max(err, std::abs(w[o * k + i] - theta(i, o)));
+      err = std::max(err, std::abs(b[o] - theta(k, o)));
+    }
+    CAPTURE(err);
+    CHECK(err <= tol);
+    // The loss of a quantized-looking iterate (W rounded to a coarse grid) against the exact one.
+    std::vector<float> z(w.size());
+    for (size_t i = 0; i < z.size(); ++i) z[i] = 0.25f * std::round(4 * w[i]);
+    std::vector<double> th = make_theta(z, b, c2, k);
+    const double exact = gram_loss(*be, st, th);
+    const double fast = sys->loss(z.data(), b.data());
+    CAPTURE(exact);
+    CHECK(fast == doctest::Approx(exact).epsilon(static_cast<double>(k1) * std::ldexp(1.0, -24)));
+    ws.push_back(w);
+    bs.push_back(b);
+    losses.push_back(fast);
   }
-  CHECK(solved[0] == solved[1]);  // bit for bit
+  CHECK(ws[0] == ws[1]);  // bit for bit
+  CHECK(bs[0] == bs[1]);
   CHECK(losses[0] == losses[1]);
 }

@@ -41,7 +41,9 @@ const char* kHelp =
     "                         min-max or a step between, whichever gives the smallest error of\n"
     "                         the layer's output (layer, default) or the network's output\n"
     "                         (network: 5 forward passes per layer); --grid faithful uses als\n"
-    "  --iters N --rho R --eta E   ADMM iterations (200) and multipliers (10, 1)\n"
+    "  --iters N --rho R --eta E   ADMM iterations (at most 200) and multipliers (10, 1)\n"
+    "  --no-early-stop        run every layer's ADMM for --iters iterations (default: stop once\n"
+    "                         the iterate stops changing; 8-bit weights: at most 10 iterations)\n"
     "  --calib-crop D,H,W     calibration crop (default: METHOD rule min(s,192)//64*64)\n"
     "  --format qdq|fakequant|efq (default: efq for a .efq output, else qdq)\n"
     "                         QDQ ONNX: int8 weight codes + DequantizeLinear, activations as\n"
@@ -110,7 +112,7 @@ int cmd_quantize(int argc, char** argv) {
     opts.push_back(o);
   Args a = parse(argc, argv, opts,
                  {"--help", "--quiet", "--per-tensor", "--no-attention", "--no-regularizer",
-                  "--body-mask", "--all-layers"},
+                  "--body-mask", "--all-layers", "--no-early-stop"},
                  {"--calib"});
   if (a.has("--help")) {
     std::printf("%s%s", kHelp, kInferenceHelp);
@@ -138,6 +140,7 @@ int cmd_quantize(int argc, char** argv) {
   if (a.has("--method")) check(efq_config_set_string(cfg.p, EFQ_PARAM_METHOD, a.get("--method").c_str()), "--method");
   if (a.has("--grid")) check(efq_config_set_string(cfg.p, EFQ_PARAM_GRID, a.get("--grid").c_str()), "--grid");
   if (a.has("--per-tensor")) check(efq_config_set_int(cfg.p, EFQ_PARAM_PER_TENSOR, 1), "--per-tensor");
+  if (a.has("--no-early-stop")) check(efq_config_set_int(cfg.p, EFQ_PARAM_EARLY_STOP, 0), "--no-early-stop");
   if (a.has("--no-attention")) check(efq_config_set_int(cfg.p, EFQ_PARAM_ATTENTION, 0), "--no-attention");
   if (a.has("--no-regularizer")) check(efq_config_set_int(cfg.p, EFQ_PARAM_REGULARIZER, 0), "--no-regularizer");
   if (a.has("--body-mask")) check(efq_config_set_int(cfg.p, EFQ_PARAM_BODY_MASK, 1), "--body-mask");

@@ -79,7 +79,9 @@ public enum Param {
   /** int 0/1 (default 0): segment/evaluate a quantized model with real int8 convolutions. */
   INT8(56),
   /** int 0/1 (default 0): choose each activation scale by the layer's output error. */
-  ACT_SCALE_SEARCH(57);
+  ACT_SCALE_SEARCH(57),
+  /** int 0/1 (default 1): end a layer's ADMM once its iterate stops changing. */
+  EARLY_STOP(58);
 
   /**
    * The range and default of a numeric parameter ({@code efq_param_bounds}).

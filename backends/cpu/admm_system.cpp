@@ -1,0 +1,227 @@
+// One layer's ADMM system on the CPU (DESIGN §5): the bias coordinate eliminated by a Schur
+// complement, the ρ-shifted weight system factored and inverted once per ρ value in double
+// (a blocked Cholesky and inverse over OpenBLAS/LAPACK tiles), and every iteration's W-step and monitoring loss as
+// single-precision GEMMs (oneDNN sgemm) on buffers kept in the backend's arena.
+#include <cblas.h>
+#include <lapacke.h>
+#include <oneapi/dnnl/dnnl.h>
+#include <omp.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "backends/cpu/cpu_backend.hpp"
+#include "core/error.hpp"
+
+namespace efq {
+
+namespace {
+
+// OpenBLAS's own threading changes its results with the thread count, so every call here is
+// single-threaded (OpenBLAS's count set to 1 for the duration, then put back) and the
+// parallelism is ours: OpenMP over a fixed grid of tiles, each tile one BLAS call, so every
+// number is computed the same way whatever the thread count.
+class SerialBlas {
+ public:
+  SerialBlas() : prev_(openblas_get_num_threads()) { openblas_set_num_threads(1); }
+  ~SerialBlas() { openblas_set_num_threads(prev_); }
+  SerialBlas(const SerialBlas&) = delete;
+  SerialBlas& operator=(const SerialBlas&) = delete;
+
+ private:
+  int prev_;
+};
+
+constexpr int kTileOrder = 192;  // tile edge of the blocked factorization and inverse
+
+// Cholesky factor L of the SPD matrix in `s` (n×n row-major, lower triangle used), in place:
+// right-looking blocked, the panel solves and the trailing update in parallel tiles.
+void cholesky(double* s, int n) {
+  const int nb = kTileOrder;
+  for (int j0 = 0; j0 < n; j0 += nb) {
+    const int jb = std::min(nb, n - j0);
+    double* ljj = s + static_cast<size_t>(j0) * n + j0;
+    if (LAPACKE_dpotrf(LAPACK_ROW_MAJOR, 'L', jb, ljj, n) != 0)
+      fail(ErrorCode::kNumerical, "the layer's normal matrix is not positive definite");
+    const int r0 = j0 + jb, tiles = (n - r0 + nb - 1) / nb;
+#pragma omp parallel for schedule(dynamic, 1)
+    for (int t = 0; t < tiles; ++t) {  // panel: P ← P·L_jj⁻ᵀ
+      const int i0 = r0 + t * nb, ib = std::min(nb, n - i0);
+      cblas_dtrsm(CblasRowMajor, CblasRight, CblasLower, CblasTrans, CblasNonUnit, ib, jb, 1.0,
+                  ljj, n, s + static_cast<size_t>(i0) * n + j0, n);
+    }
+    const int pairs = tiles * (tiles + 1) / 2;
+#pragma omp parallel for schedule(dynamic, 1)
+    for (int q = 0; q < pairs; ++q) {  // trailing lower tiles: S_ab −= P_a P_bᵀ
+      int a = 0;
+      while ((a + 1) * (a + 2) / 2 <= q) ++a;
+      const int b = q - a * (a + 1) / 2;
+      const int i0 = r0 + a * nb, ib = std::min(nb, n - i0), c0 = r0 + b * nb, cb = std::min(nb, n - c0);
+      cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, ib, cb, jb, -1.0,
+                  s + static_cast<size_t>(i0) * n + j0, n, s + static_cast<size_t>(c0) * n + j0, n,
+                  1.0, s + static_cast<size_t>(i0) * n + c0, n);
+    }
+  }
+}
+
+// inv = (L Lᵀ)⁻¹ in single precision (full n×n), column blocks in parallel: block c solves
+// L Y = I_c (rows above the block are zero) then Lᵀ X = Y, in double.
+void spd_inverse(const double* l, int n, float* inv, std::vector<std::vector<double>>& work) {
+  const int nb = kTileOrder, blocks = (n + nb - 1) / nb;
+#pragma omp parallel
+  {
+#pragma omp single
+    work.resize(static_cast<size_t>(omp_get_num_threads()));
+    std::vector<double>& y = work[static_cast<size_t>(omp_get_thread_num())];
+#pragma omp for schedule(dynamic, 1)
+    for (int c = 0; c < blocks; ++c) {
+      const int c0 = c * nb, w = std::min(nb, n - c0);
+      y.assign(static_cast<size_t>(n) * w, 0.0);
+      for (int j = 0; j < w; ++j) y[static_cast<size_t>(c0 + j) * w + j] = 1.0;
+      cblas_dtrsm(CblasRowMajor, CblasLeft, CblasLower, CblasNoTrans, CblasNonUnit, n - c0, w, 1.0,
+                  l + static_cast<size_t>(c0) * n + c0, n, y.data() + static_cast<size_t>(c0) * w, w);
+      cblas_dtrsm(CblasRowMajor, CblasLeft, CblasLower, CblasTrans, CblasNonUnit, n, w, 1.0, l, n,
+                  y.data(), w);
+      for (int i = 0; i < n; ++i)
+        for (int j = 0; j < w; ++j)
+          inv[static_cast<size_t>(i) * n + c0 + j] = static_cast<float>(y[static_cast<size_t>(i) * w + j]);
+    }
+  }
+}
+
+template <typename T>
+T* grow(std::vector<T>& v, size_t n) {
+  if (v.size() < n) v.resize(n);
+  return v.data();
+}
+
+class CpuAdmmSystem final : public AdmmSystem {
+ public:
+  CpuAdmmSystem(CpuSolverArena& arena, const GramStats& solve, const GramStats& select,
+                const float* w0, const float* b0, double eta)
+      : ar_(arena), solve_(solve), k1_(solve.k1), k_(solve.k1 - 1), c2_(solve.c2),
+        eta_(eta) {
+    if (select.k1 != k1_ || select.c2 != c2_)
+      fail(ErrorCode::kInternal, "admm_system: solve and select statistics differ in shape");
+    const double* a = solve.A.data();
+    g_.resize(static_cast<size_t>(k_));
+    for (int64_t i = 0; i < k_; ++i) g_[i] = a[i * k1_ + k_];
+    c_ = 2 * a[k_ * k1_ + k_] + eta_;
+    if (!(c_ > 0)) fail(ErrorCode::kNumerical, "the layer's calibration statistics are empty");
+    // Right-hand side without the ρ·V term, bias eliminated:
+    //   base_o = 2·B_w,o + η·W0_o − (2·rb_o / c)·g,   rb_o = 2·B_b,o + η·b0_o.
+    rb_.resize(static_cast<size_t>(c2_));
+    base_.resize(static_cast<size_t>(c2_ * k_));
+    for (int64_t o = 0; o < c2_; ++o) {
+      rb_[o] = 2 * solve.B[o * k1_ + k_] + eta_ * b0[o];
+      const double f = 2 * rb_[o] / c_;
+      for (int64_t i = 0; i < k_; ++i)
+        base_[o * k_ + i] =
+            static_cast<float>(2 * solve.B[o * k1_ + i] + eta_ * w0[o * k_ + i] - f * g_[i]);
+    }
+    // Loss around Θ0 = [W0 | b0] (no cancellation in single precision):
+    //   L(Θ0 + D) = L0 + 2·Σ E∘D + Σ_o D_o G D_oᵀ,  E = Θ0 G − C,  L0 = L(Θ0) in double.
+    theta0_.resize(static_cast<size_t>(c2_ * k1_));
+    for (int64_t o = 0; o < c2_; ++o) {
+      for (int64_t i = 0; i < k_; ++i) theta0_[o * k1_ + i] = w0[o * k_ + i];
+      theta0_[o * k1_ + k_] = b0[o];
+    }
+    e_.resize(theta0_.size());
+    {
+      SerialBlas serial;
+      const int rows = 16, chunks = static_cast<int>((c2_ + rows - 1) / rows), kk = static_cast<int>(k1_);
+#pragma omp parallel for schedule(dynamic, 1)
+      for (int c = 0; c < chunks; ++c)
+        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans,
+                    static_cast<int>(std::min<int64_t>(rows, c2_ - c * rows)), kk, kk, 1.0,
+                    theta0_.data() + static_cast<size_t>(c) * rows * kk, kk, select.A.data(), kk,
+                    0.0, e_.data() + static_cast<size_t>(c) * rows * kk, kk);
+    }
+    double quad = 0, lin = 0;
+    for (size_t i = 0; i < e_.size(); ++i) {
+      quad += e_[i] * theta0_[i];
+      lin += select.B[i] * theta0_[i];
+      e_[i] -= select.B[i];
+    }
+    l0_ = quad - 2 * lin + select.yy;
+    norm_ = static_cast<double>(std::max<int64_t>(select.count * c2_, 1));
+    float* gf = grow(ar_.gram, static_cast<size_t>(k1_ * k1_));
+    for (size_t i = 0; i < static_cast<size_t>(k1_ * k1_); ++i) gf[i] = static_cast<float>(select.A[i]);
+    grow(ar_.rows, static_cast<size_t>(c2_ * k1_));
+  }
+
+  void set_rho(double rho) override {
+    rho_ = rho;
+    // S = 2·G_ww + (η + ρ)·I − (4/c)·g gᵀ (lower triangle, row-major), then S⁻¹ in double.
+    double* s = grow(ar_.factor, static_cast<size_t>(k_ * k_));
+    const double* a = solve_.A.data();
+    for (int64_t i = 0; i < k_; ++i) {
+      const double gi = 4 * g_[i] / c_;
+      for (int64_t j = 0; j <= i; ++j) s[i * k_ + j] = 2 * a[i * k1_ + j] - gi * g_[j];
+      s[i * k_ + i] += eta_ + rho;
+    }
+    SerialBlas serial;
+    cholesky(s, static_cast<int>(k_));
+    spd_inverse(s, static_cast<int>(k_), grow(ar_.inverse, static_cast<size_t>(k_ * k_)), ar_.columns);
+  }
+
+  void w_step(const float* v, float* w, float* b) override {
+    if (rho_ < 0) fail(ErrorCode::kInternal, "admm_system: w_step before set_rho");
+    float* r = ar_.rows.data();
+    const float rho = static_cast<float>(rho_);
+    const int64_t n = c2_ * k_;
+#pragma omp parallel for schedule(static) if (n > 65536)
+    for (int64_t i = 0; i < n; ++i) r[i] = base_[i] + rho * v[i];
+    sgemm(c2_, k_, k_, r, k_, ar_.inverse.data(), k_, w);
+    for (int64_t o = 0; o < c2_; ++o) {
+      double dot = 0;
+      for (int64_t i = 0; i < k_; ++i) dot += static_cast<double>(w[o * k_ + i]) * g_[i];
+      b[o] = static_cast<float>((rb_[o] - 2 * dot) / c_);
+    }
+  }
+
+  double loss(const float* z, const float* b) override {
+    float* d = ar_.rows.data();
+    for (int64_t o = 0; o < c2_; ++o) {
+      for (int64_t i = 0; i < k_; ++i)
+        d[o * k1_ + i] = static_cast<float>(z[o * k_ + i] - theta0_[o * k1_ + i]);
+      d[o * k1_ + k_] = static_cast<float>(b[o] - theta0_[o * k1_ + k_]);
+    }
+    float* t = grow(ar_.product, static_cast<size_t>(c2_ * k1_));
+    sgemm(c2_, k1_, k1_, d, k1_, ar_.gram.data(), k1_, t);
+    double quad = 0, lin = 0;
+    const int64_t n = c2_ * k1_;
+    for (int64_t i = 0; i < n; ++i) {
+      quad += static_cast<double>(t[i]) * d[i];
+      lin += e_[i] * d[i];
+    }
+    return std::max(l0_ + 2 * lin + quad, 0.0) / norm_;
+  }
+
+ private:
+  // C (m×n) = A (m×k) · B (k×n), row-major. oneDNN's sgemm splits only m and n between threads,
+  // so every element is summed in the same order whatever the thread count (checked by a test).
+  static void sgemm(int64_t m, int64_t n, int64_t k, const float* a, int64_t lda, const float* b,
+                    int64_t ldb, float* c) {
+    if (dnnl_sgemm('N', 'N', m, n, k, 1.f, a, lda, b, ldb, 0.f, c, n) != dnnl_success)
+      fail(ErrorCode::kBackend, "oneDNN sgemm failed in the layer solver");
+  }
+
+  CpuSolverArena& ar_;
+  const GramStats& solve_;
+  int64_t k1_, k_, c2_;
+  double eta_, c_ = 1, rho_ = -1, l0_ = 0, norm_ = 1;
+  std::vector<double> g_, rb_, theta0_, e_;
+  std::vector<float> base_;
+};
+
+}  // namespace
+
+std::unique_ptr<AdmmSystem> CpuBackend::admm_system(const GramStats& solve, const GramStats& select,
+                                                    const float* w0, const float* b0, double eta) {
+  if (solve.k1 < 2 || solve.c2 < 1 || static_cast<int64_t>(solve.A.size()) != solve.k1 * solve.k1)
+    fail(ErrorCode::kInternal, "admm_system: malformed Gram statistics");
+  return std::make_unique<CpuAdmmSystem>(arena_, solve, select, w0, b0, eta);
+}
+
+}  // namespace efq
