@@ -32,6 +32,19 @@ expect_error "unknown option" "unknown option --frobnicate" -- "$cli" segment "$
 expect_error "unknown command" "unknown command" -- "$cli" frobnicate
 expect_error "missing dataset" "not a directory" -- "$cli" eval "$fix/uresq.onnx" "$tmp/nodataset"
 expect_error "bad activation scale rule" "--act-scale 'best' (expected als|layer|network)" -- "$cli" quantize "$fix/uresq.onnx" --calib "$img" -o "$tmp/q.onnx" --act-scale best
+# Non-finite weights (tests/data/bad/make_nonfinite.py): refused at load, naming tensor and node;
+# a model whose output overflows to Inf/NaN fails in segment and eval instead of writing an
+# all-background segmentation.
+"$cli" phantom brats --train 0 --test 1 --seed 3 --size 32,32,24 -o "$tmp/bds" >/dev/null || exit 1
+bimgs=$(ls "$tmp"/bds/imagesTs/*.nii.gz)
+bopts="--normalize zscore --roi 16,16,16 --activation softmax"
+expect_error "NaN weight (inspect)" "initializer 'c1.weight' holds NaN at element 216 of 432 (used by node '/c1/Conv' (Conv))" -- "$cli" inspect "$bad/nan_weight.onnx"
+expect_error "NaN weight (segment)" "nan_weight.onnx: initializer 'c1.weight' holds NaN" -- "$cli" segment "$bad/nan_weight.onnx" $bimgs $bopts -o "$tmp/s.nii.gz"
+expect_error "NaN weight (quantize)" "initializer 'c1.weight' holds NaN" -- "$cli" quantize "$bad/nan_weight.onnx" --calib $bimgs $bopts -o "$tmp/q.onnx"
+expect_error "Inf bias (inspect)" "initializer 'c1.bias' holds Inf at element 0 of 8 (used by node '/c1/Conv' (Conv))" -- "$cli" inspect "$bad/inf_bias.onnx"
+expect_error "NaN output (segment)" "network's output holds .* at the output of node '/c1/Conv' (Conv)" -- "$cli" segment "$bad/overflow.onnx" $bimgs $bopts -o "$tmp/s.nii.gz"
+expect_error "NaN output (eval)" "network's output holds" -- "$cli" eval "$bad/overflow.onnx" "$tmp/bds" $bopts --json "$tmp/e.json" --quiet
+if ls "$tmp"/e.json* >/dev/null 2>&1; then echo "FAIL: an evaluation report was left behind"; fails=$((fails+1)); fi
 if ls "$tmp"/q.onnx* >/dev/null 2>&1; then echo "FAIL: a quantized model was left behind"; fails=$((fails+1)); fi
 if ls "$tmp"/s.nii.gz* >/dev/null 2>&1; then echo "FAIL: an output file was left behind"; ls "$tmp"; fails=$((fails+1)); fi
 [ $fails -eq 0 ] && echo "all bad-input checks passed"
