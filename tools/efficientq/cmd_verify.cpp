@@ -265,7 +265,7 @@ nlohmann::ordered_json verify_full(const Args& a, const std::string& python, con
 int cmd_verify(int argc, char** argv) {
   std::vector<std::string> opts = kInferenceOptions;
   for (const char* o : {"--python", "--json", "--label"}) opts.push_back(o);
-  Args a = parse(argc, argv, opts, {"--help", "--quiet", "--full"});
+  Args a = parse(argc, argv, opts, {"--help", "--quiet", "--full", "--force"});
   if (a.has("--help")) {
     std::printf(
         "usage: efficientq verify MODEL IMAGE [IMAGE...] [--full [--label SEG]] [--python PATH]\n"
@@ -279,12 +279,17 @@ int cmd_verify(int argc, char** argv) {
         "  --label SEG    with --full: Dice of both against this reference label file\n"
         "onnxruntime comes from PyPI: python3 -m venv build/venv && build/venv/bin/pip install\n"
         "onnxruntime numpy. --python defaults to $EFQ_PYTHON, else build/venv/bin/python, else\n"
-        "python3.\n%s",
-        kInferenceHelp);
+        "python3.\n%s%s",
+        kForceHelp, kInferenceHelp);
     return 0;
   }
   if (a.positional.size() < 2) throw Failure("verify needs MODEL and at least one IMAGE", 2);
   if (a.has("--label") && !a.has("--full")) throw Failure("--label needs --full", 2);
+  {
+    std::vector<std::string> inputs = a.positional;
+    if (a.has("--label")) inputs.push_back(a.get("--label"));
+    check_outputs(a, {"--json"}, inputs);
+  }
   const std::string python = ort_python(a);
   Context ctx(a.has("--quiet"));
   Config cfg;
