@@ -7,6 +7,7 @@
 
 #include "capi/guard.hpp"
 #include "capi/handles.hpp"
+#include "capi/struct_size.hpp"
 #include "quant/layer_problem.hpp"
 
 struct efq_layer_problem final {
@@ -56,9 +57,8 @@ efq_status efq_layer_problem_create(const efq_conv_geometry* geometry, const flo
     *problem_out = nullptr;
     require(geometry, "geometry");
     require(weights, "weights");
-    if (geometry->struct_size < sizeof(efq_conv_geometry))
-      fail(ErrorCode::kInvalidArgument, "geometry: struct_size is smaller than this library's efq_conv_geometry");
-    const efq_conv_geometry& g = *geometry;
+    const efq_conv_geometry g =
+        efq::capi::copy_in_fitting(geometry, efq::capi::kConvGeometryV1Size, "geometry");
     if (g.spatial_rank != 2 && g.spatial_rank != 3)
       fail(ErrorCode::kInvalidArgument, "geometry: spatial_rank must be 2 or 3, not " + std::to_string(g.spatial_rank));
     auto p = std::make_unique<efq_layer_problem>();
@@ -161,18 +161,18 @@ efq_status efq_layer_problem_get_solution(const efq_layer_problem* problem,
     const efq::quant::LayerSolution& s = problem->result->solution;
     const auto& q = s.quantizer;
     if (info_out) {
-      if (info_out->struct_size < sizeof(efq_layer_solution_info))
-        fail(ErrorCode::kInvalidArgument, "info_out: struct_size is smaller than this library's efq_layer_solution_info");
-      info_out->num_weights = static_cast<int64_t>(s.weights.size());
-      info_out->out_channels = static_cast<int64_t>(s.bias.size());
-      info_out->num_scales = static_cast<int64_t>(q.scale.size());
-      info_out->qmin = q.qmin;
-      info_out->qmax = q.qmax;
-      info_out->qstep = q.qstep;
-      info_out->mse_before = s.loss_before;
-      info_out->mse_after = s.loss_after;
-      info_out->iterations = s.iterations;
-      info_out->best_iteration = s.best_iteration;
+      efq_layer_solution_info full{};
+      full.num_weights = static_cast<int64_t>(s.weights.size());
+      full.out_channels = static_cast<int64_t>(s.bias.size());
+      full.num_scales = static_cast<int64_t>(q.scale.size());
+      full.qmin = q.qmin;
+      full.qmax = q.qmax;
+      full.qstep = q.qstep;
+      full.mse_before = s.loss_before;
+      full.mse_after = s.loss_after;
+      full.iterations = s.iterations;
+      full.best_iteration = s.best_iteration;
+      efq::capi::copy_out_fitting(full, info_out, efq::capi::kLayerSolutionInfoV1Size, "info_out");
     }
     if (weights_out) std::copy(s.weights.begin(), s.weights.end(), weights_out);
     if (bias_out) std::copy(s.bias.begin(), s.bias.end(), bias_out);

@@ -6,6 +6,7 @@
 #include "backends/backend.hpp"
 #include "capi/guard.hpp"
 #include "capi/handles.hpp"
+#include "capi/struct_size.hpp"
 #include "infer/executor.hpp"
 #include "io/nifti.hpp"
 #include "onnx/import.hpp"
@@ -49,13 +50,14 @@ efq_status efq_model_get_info(const efq_model* m, efq_model_info* info) {
   return guarded([&] {
     require(m, "model");
     require(info, "info_out");
-    if (info->struct_size < sizeof(size_t) + 5 * sizeof(int64_t))
-      efq::fail(efq::ErrorCode::kInvalidArgument, "info_out->struct_size is too small");
-    info->input_channels = efq::model_input_channels(m->graph);
-    info->num_nodes = static_cast<int64_t>(m->graph.nodes.size());
-    info->num_quantizable = static_cast<int64_t>(efq::quantizable_nodes(m->graph).size());
-    info->num_parameters = m->graph.parameter_count();
-    info->opset = m->graph.opset;
+    efq::capi::check_struct_size(info->struct_size, efq::capi::kModelInfoV1Size, "info_out");
+    efq_model_info full{};
+    full.input_channels = efq::model_input_channels(m->graph);
+    full.num_nodes = static_cast<int64_t>(m->graph.nodes.size());
+    full.num_quantizable = static_cast<int64_t>(efq::quantizable_nodes(m->graph).size());
+    full.num_parameters = m->graph.parameter_count();
+    full.opset = m->graph.opset;
+    efq::capi::copy_out_fitting(full, info, efq::capi::kModelInfoV1Size, "info_out");
   });
 }
 

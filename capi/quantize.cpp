@@ -1,6 +1,7 @@
 // efq_quantize and efq_model_save_onnx.
 #include "capi/guard.hpp"
 #include "capi/handles.hpp"
+#include "capi/struct_size.hpp"
 #include "core/sha256.hpp"
 #include "infer/segment.hpp"
 #include "onnx/efq_format.hpp"
@@ -118,14 +119,16 @@ efq_status efq_model_save_efq(const efq_model* model, const char* path, efq_efq_
     require(path, "path");
     if (model->graph.weight_quant.empty())
       efq::fail(efq::ErrorCode::kInvalidState, "the model is not quantized (nothing to pack)");
-    if (size_out && size_out->struct_size < sizeof(efq_efq_size))
-      efq::fail(efq::ErrorCode::kInvalidArgument, "size_out->struct_size is too small");
+    if (size_out)  // before writing: a bad struct_size must not leave a file behind
+      efq::capi::check_struct_size(size_out->struct_size, efq::capi::kEfqSizeV1Size, "size_out");
     efq::save_efq_file(model->graph, path);
     if (size_out) {
       const efq::EfqSize s = efq::efq_size(model->graph);
-      size_out->packed_code_bytes = s.packed_code_bytes;
-      size_out->fp32_weight_bytes = s.fp32_weight_bytes;
-      size_out->file_bytes = s.file_bytes;
+      efq_efq_size full{};
+      full.packed_code_bytes = s.packed_code_bytes;
+      full.fp32_weight_bytes = s.fp32_weight_bytes;
+      full.file_bytes = s.file_bytes;
+      efq::capi::copy_out_fitting(full, size_out, efq::capi::kEfqSizeV1Size, "size_out");
     }
   });
 }

@@ -42,7 +42,9 @@ typedef struct progress_state {
 static int on_progress(void* user, const efq_progress* p) {
   progress_state* last = (progress_state*)user;
   const char* stage;
-  if (p->struct_size < sizeof(efq_progress)) return 0; /* older library: fields missing */
+  /* Reads only fields of the first efq_progress (every library fills them); compare with their end,
+   * not with sizeof(efq_progress), which grows when a newer header adds fields. */
+  if (p->struct_size < offsetof(efq_progress, item) + sizeof p->item) return 0;
   stage = p->stage ? p->stage : "?";
   if (strncmp(last->stage, stage, sizeof last->stage - 1) != 0 || last->step != p->step) {
     snprintf(last->stage, sizeof last->stage, "%s", stage);

@@ -15,8 +15,18 @@
  *  - Threading: different handles may be used from different threads at once; one handle must
  *    not be used from two threads at once. A model or volume may be shared read-only by calls
  *    running in parallel (efq_segment does not modify them).
- *  - Output structs begin with `size_t struct_size`, which the caller sets to sizeof(struct);
- *    structs only grow at the end.
+ *  - Structs passed across this boundary begin with `size_t struct_size`, which the caller sets to
+ *    sizeof(struct) as its header declares it; structs only grow at the end. The rule on both
+ *    sides (as in zstd, Vulkan, Win32):
+ *      - the library reads or writes only the fields that fit in the caller's struct_size, never
+ *        a byte past it: a host compiled against an older header gets the older fields filled,
+ *        one compiled against a newer header gets the fields this library knows (the rest of
+ *        its struct is left untouched: zero it before the call);
+ *      - the library rejects (EFQ_ERR_INVALID_ARGUMENT) only a struct_size below the struct's
+ *        first released size, never one below the size of its own, possibly newer, struct;
+ *      - in a struct the library fills for a callback (efq_progress), struct_size is the
+ *        library's size: a host reads only the fields that fit in it and treats the others as
+ *        absent, whatever its own header's sizeof says.
  */
 #ifndef EFFICIENTQ_H
 #define EFFICIENTQ_H

@@ -4,6 +4,7 @@
 
 #include "core/error.hpp"
 #include "infer/executor.hpp"
+#include "infer/finite_output.hpp"
 #include "infer/sliding_window.hpp"
 #include "io/preprocess.hpp"
 #include "io/resample.hpp"
@@ -161,9 +162,11 @@ Segmentation segment(const Graph& g, Backend& be, std::vector<io::Image> mods,
   Tensor y = sliding_window(
       x, sw,
       [&](Tensor&& patch) {
+        const Tensor window = patch;  // kept to trace a non-finite output back to its node
         std::vector<Tensor> ins;
         ins.push_back(std::move(patch));
         auto outs = ex.run(std::move(ins));
+        check_finite_output(g, ex, window, outs.at(0));
         return std::move(outs.at(0));
       },
       req.on_window);

@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "core/error.hpp"
+#include "graph/finite_constants.hpp"
 #include "onnx/op_support.hpp"
 
 namespace efq {
@@ -220,6 +221,7 @@ Graph import_onnx_bytes(const std::string& bytes, const std::string& what) {
     g.outputs.push_back(id);
   }
   if (g.inputs.empty()) fail(ErrorCode::kFormat, what + ": the model has no non-constant input");
+  check_finite_constants(g, what);  // before folding: the error names the tensor as in the file
   simplify(g);
   return g;
 }

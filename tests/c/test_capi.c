@@ -20,7 +20,8 @@ static int failures = 0;
 static int progress_calls = 0;
 static int on_progress(void* user, const efq_progress* p) {
   (void)user;
-  if (p->struct_size >= sizeof(efq_progress) && p->step <= p->total) ++progress_calls;
+  if (p->struct_size >= offsetof(efq_progress, item) + sizeof p->item && p->step <= p->total)
+    ++progress_calls;
   return 0;
 }
 static int cancel_now(void* user, const efq_progress* p) {

@@ -17,14 +17,27 @@ fi
 model="$src/models/brain.onnx"
 img="$src/tests/data/brain/imagesTs/colin_ch2_0000.nii.gz"
 calib=/usr/share/mricron/templates/ch2better.nii.gz
-check() {  # FILE MIN_AGREEMENT MAX_DIFF
+# check FILE MIN_AGREEMENT MAX_DIFF: MAX_DIFF is a number, or "floor" for 5x the noise floor that
+# verify measures in the same run (our engine against itself on the input scaled by 1 + 2e-7,
+# DESIGN section 7). With 8-bit activations, float rounding alone moves activation codes: on the
+# brain window the floor's max |d prob| is 0.014-0.026 (the five QDQ exports below, --iters 40)
+# and onnxruntime's difference from us 0.013-0.017 (measured when this bound was introduced):
+# two runtimes differ by the same mechanism (accumulation order moves codes), so 5x the floor
+# bounds it, where the old bound 1.0 could never fail. The FP32 model has no codes to move: its
+# floor is ~1.5e-6 (onnxruntime 1.9e-6) and 1e-4 bounds it.
+check() {
   "$cli" verify "$1" "$img" --python "$venv/bin/python" --json "$tmp/v.json" >/dev/null
   python3 - "$tmp/v.json" "$2" "$3" "$(basename "$1")" <<'PY'
 import json, sys
-v = json.load(open(sys.argv[1])); agree, diff, name = float(sys.argv[2]), float(sys.argv[3]), sys.argv[4]
-print(f"{name}: labels agree {100*v['label_agreement']:.4f} %, max |d prob| {v['max_abs_diff']:.3g}")
+v = json.load(open(sys.argv[1])); agree, name = float(sys.argv[2]), sys.argv[4]
+floor = v["noise_floor"]
+diff = max(5 * floor["max_abs_diff"], 1e-4) if sys.argv[3] == "floor" else float(sys.argv[3])
+print(f"{name}: labels agree {100*v['label_agreement']:.4f} %, max |d prob| {v['max_abs_diff']:.3g} "
+      f"(bound {diff:.3g}); noise floor: max |d prob| {floor['max_abs_diff']:.3g}, labels agree "
+      f"{100*floor['label_agreement']:.4f} %")
+assert diff < 0.5, f"noise floor {floor['max_abs_diff']:.3g} too high for a meaningful bound"
 assert v["label_agreement"] >= agree, "label agreement too low"
-assert v["max_abs_diff"] <= diff, "probabilities differ too much"
+assert v["max_abs_diff"] <= diff, "probabilities differ more than 5x the noise floor"
 PY
 }
 check "$model" 1.0 1e-4
@@ -32,7 +45,7 @@ for cfg in "8 symmetric" "4 symmetric" "2 symmetric" "4 faithful" "2 faithful"; 
   set -- $cfg
   out="$tmp/brain_w$1a8_$2.onnx"
   "$cli" quantize "$model" --calib "$calib" -o "$out" --wbits "$1" --abits 8 --grid "$2" --iters 40 --quiet
-  check "$out" 0.999 1.0
+  check "$out" 0.999 floor
 done
 # The whole test volume through the sliding window in onnxruntime (W4A8, symmetric): labels on
 # the image grid agree on >= 99.9 % and the Dice measured in onnxruntime is within 0.2 points of ours.

@@ -9,14 +9,17 @@ rm -rf "$tmp" && mkdir -p "$tmp"
 model="$src/models/brain.onnx" data="$src/tests/data/brain"
 calib=/usr/share/mricron/templates/ch2better.nii.gz
 before=$(sha256sum "$model" | cut -d' ' -f1)
+calib_sha256=$(sha256sum "$calib" | cut -d' ' -f1)
 for bits in 8 4; do
   "$cli" quantize "$model" --calib "$calib" -o "$tmp/w${bits}a8.onnx" --wbits $bits --abits 8 \
     --eval "$data" --json "$tmp/w${bits}a8.json" --quiet
   "$cli" eval "$tmp/w${bits}a8.onnx" "$data" --json "$tmp/w${bits}a8_reload.json" >/dev/null
   "$cli" eval "$tmp/w${bits}a8.onnx" "$data" --int8 on --json "$tmp/w${bits}a8_int8.json" >/dev/null
-  python3 - "$tmp/w${bits}a8.json" "$tmp/w${bits}a8_reload.json" $bits "$tmp/w${bits}a8_int8.json" <<'PY'
+  python3 - "$tmp/w${bits}a8.json" "$tmp/w${bits}a8_reload.json" $bits "$tmp/w${bits}a8_int8.json" \
+    "$before" "$calib_sha256" <<'PY'
 import json, sys
 rep = json.load(open(sys.argv[1])); reload = json.load(open(sys.argv[2])); bits = int(sys.argv[3])
+model_sha256, calib_sha256 = sys.argv[5], sys.argv[6]  # sha256sum's digests of the inputs
 int8 = json.load(open(sys.argv[4]))["mean_foreground_dice"]
 fp = rep["evaluation"]["fp32"]["mean_foreground_dice"]
 q = rep["evaluation"]["quantized"]["mean_foreground_dice"]
@@ -31,7 +34,10 @@ layers = rep["layers"]
 assert layers[0]["wbits"] == 8 and layers[-1]["wbits"] == 8 and layers[0]["abits"] == "fp32"
 assert all(l["wbits"] == bits for l in layers[1:-1])
 assert all(l["mse_after"] <= l["mse_before"] * 1.0001 for l in layers if "mse_after" in l)
-assert len(rep["inputs"]["model_sha256"]) == 64
+assert rep["inputs"]["model_sha256"] == model_sha256, \
+    f'report model_sha256 {rep["inputs"]["model_sha256"]} != sha256sum {model_sha256}'
+assert [c["sha256"] for c in rep["inputs"]["calibration"]] == [calib_sha256], \
+    f'report calibration sha256 {rep["inputs"]["calibration"]} != sha256sum {calib_sha256}'
 PY
 done
 after=$(sha256sum "$model" | cut -d' ' -f1)

@@ -10,8 +10,8 @@
 namespace cli {
 
 namespace {
-std::atomic<bool> g_interrupted{false};
-extern "C" void on_sigint(int) { g_interrupted = true; }
+std::atomic<int> g_signal{0};  // the interrupting signal, 0 while none came
+extern "C" void on_signal(int sig) { g_signal = sig; }
 
 std::vector<std::string> split(const std::string& s, char sep) {
   std::vector<std::string> out;
@@ -60,7 +60,8 @@ std::vector<std::string> split_on(const std::string& s, char sep) { return split
 void check(efq_status s, const std::string& what) {
   if (s == EFQ_OK) return;
   std::string msg = efq_last_error_message();
-  if (s == EFQ_ERR_CANCELLED || g_interrupted) throw Failure("interrupted; no output written", 130);
+  if (s == EFQ_ERR_CANCELLED || interrupted())
+    throw Failure("interrupted; no output written", interrupted_exit_code());
   throw Failure(what + ": " + (msg.empty() ? efq_status_string(s) : msg));
 }
 
@@ -185,8 +186,17 @@ efq_model* load_model(const Context& ctx, const std::string& path) {
   return m;
 }
 
-void install_interrupt_handler() { std::signal(SIGINT, on_sigint); }
-bool interrupted() { return g_interrupted; }
+// SIGTERM (kill, timeout, a job scheduler) is handled like Ctrl-C: the running call is cancelled
+// at its next progress report and nothing is written.
+void install_interrupt_handler() {
+  std::signal(SIGINT, on_signal);
+  std::signal(SIGTERM, on_signal);
+}
+bool interrupted() { return g_signal != 0; }
+int interrupted_exit_code() { return 128 + (g_signal != 0 ? g_signal.load() : SIGINT); }
+
+const char* kForceHelp =
+    "  --force                allow an output to overwrite one of the inputs\n";
 
 void write_text(const std::string& path, const std::string& text) {
   if (path == "-") {

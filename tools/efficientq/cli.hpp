@@ -60,9 +60,18 @@ void set_verbosity(Verbosity v);
 /// The progress callback: a bar with ETA on a terminal, plain lines otherwise (progress.cpp).
 int show_progress(void* user, const efq_progress* p);
 
-/// Installs the SIGINT handler; progress callbacks return non-zero once it fired.
+/// Installs the SIGINT and SIGTERM handlers; progress callbacks return non-zero once one fired.
 void install_interrupt_handler();
 bool interrupted();
+/// 128 + the signal received (130 for SIGINT, 143 for SIGTERM); 130 when none was.
+int interrupted_exit_code();
+
+/// Before any work: each given output option's path (not "-") must lie in an existing, writable
+/// folder and, unless --force is given, must not be one of `inputs` (same file after resolving
+/// symlinks and relative paths). Throws Failure naming the path (output_paths.cpp).
+void check_outputs(const Args& a, const std::vector<std::string>& output_options,
+                   const std::vector<std::string>& inputs);
+extern const char* kForceHelp;
 
 /// Writes text to FILE or stdout ("-").
 void write_text(const std::string& path, const std::string& text);

@@ -11,16 +11,17 @@ namespace cli {
 int cmd_eval(int argc, char** argv) {
   std::vector<std::string> opts = kInferenceOptions;
   for (const char* o : {"--split", "--json"}) opts.push_back(o);
-  Args a = parse(argc, argv, opts, {"--help", "--quiet"});
+  Args a = parse(argc, argv, opts, {"--help", "--quiet", "--force"});
   if (a.has("--help")) {
     std::printf(
         "usage: efficientq eval MODEL DATASET_DIR [--split test|train] [--json FILE|-] [options]\n"
         "DATASET_DIR is an nnU-Net v2 raw dataset (dataset.json, imagesTs/CASE_0000.nii.gz,\n"
-        "labelsTs/CASE.nii.gz, ...). Prints per-case, per-class Dice and the means.\n%s",
-        kInferenceHelp);
+        "labelsTs/CASE.nii.gz, ...). Prints per-case, per-class Dice and the means.\n%s%s",
+        kForceHelp, kInferenceHelp);
     return 0;
   }
   if (a.positional.size() != 2) throw Failure("eval needs MODEL and DATASET_DIR", 2);
+  check_outputs(a, {"--json"}, {a.positional[0]});
   Context ctx(a.has("--quiet"));
   Config cfg;
   apply_inference_options(a, cfg.p);

@@ -7,15 +7,16 @@
 namespace cli {
 
 int cmd_inspect(int argc, char** argv) {
-  Args a = parse(argc, argv, {"--json", "--roi"}, {"--help", "--quiet"});
+  Args a = parse(argc, argv, {"--json", "--roi"}, {"--help", "--quiet", "--force"});
   if (a.has("--help")) {
     std::printf(
         "usage: efficientq inspect MODEL [--roi D,H,W] [--json FILE|-]\n"
         "Prints the model's inputs, outputs, layers (with output shapes for one window of the\n"
-        "ROI) and which layers are quantizable.\n");
+        "ROI) and which layers are quantizable.\n%s", kForceHelp);
     return 0;
   }
   if (a.positional.size() != 1) throw Failure("inspect takes one MODEL (see --help)", 2);
+  check_outputs(a, {"--json"}, a.positional);
   Context ctx(a.has("--quiet"));
   efq_model* m = load_model(ctx, a.positional[0]);
   std::unique_ptr<efq_model, void (*)(efq_model*)> own(m, efq_model_destroy);

@@ -9,7 +9,7 @@ namespace cli {
 
 int cmd_overlay(int argc, char** argv) {
   Args a = parse(argc, argv, {"-o", "--output", "--compare", "--plane", "--slice", "--json"},
-                 {"--help", "--quiet"});
+                 {"--help", "--quiet", "--force"});
   if (a.has("--help")) {
     std::printf(
         "usage: efficientq overlay IMAGE SEG -o SLICE.png [--compare SEG2]\n"
@@ -31,12 +31,16 @@ int cmd_overlay(int argc, char** argv) {
         "Contours: the pixels of each label other than 0 that touch (4-neighbours, in the slice)\n"
         "another label; SEG orange, SEG2 sky blue, both bluish green.\n"
         "SEG and SEG2 must be integer label maps on IMAGE's grid (same dims and affine).\n"
-        "  --json FILE|-   what was drawn (files, plane, slice) as JSON\n");
+        "  --json FILE|-   what was drawn (files, plane, slice) as JSON\n"
+        "  --force         allow an output to overwrite IMAGE, SEG or SEG2\n");
     return 0;
   }
   if (a.positional.size() != 2) throw Failure("overlay needs IMAGE and SEG (see --help)", 2);
   const std::string out = a.get("-o", a.get("--output"));
   if (out.empty()) throw Failure("overlay needs -o SLICE.png", 2);
+  std::vector<std::string> inputs = a.positional;
+  if (a.has("--compare")) inputs.push_back(a.get("--compare"));
+  check_outputs(a, {"-o", "--output", "--json"}, inputs);
   efq_plane plane = EFQ_PLANE_AXIAL;
   const std::string p = a.get("--plane", "axial");
   if (p == "axial") plane = EFQ_PLANE_AXIAL;

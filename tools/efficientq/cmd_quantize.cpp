@@ -53,6 +53,7 @@ const char* kHelp =
     "  --json REPORT.json     the report: per layer scales, errors, iterations, times; inputs'\n"
     "                         SHA-256; configuration; Dice when --eval is given\n"
     "  --quiet                no progress\n"
+    "  --force                allow OUT (or --json) to overwrite MODEL or a calibration image\n"
     "Inference/preprocessing options (as for segment):\n";
 
 std::vector<std::vector<std::string>> dataset_case(const std::string& dir, const std::string& name) {
@@ -112,7 +113,7 @@ int cmd_quantize(int argc, char** argv) {
     opts.push_back(o);
   Args a = parse(argc, argv, opts,
                  {"--help", "--quiet", "--per-tensor", "--no-attention", "--no-regularizer",
-                  "--body-mask", "--all-layers", "--no-early-stop"},
+                  "--body-mask", "--all-layers", "--no-early-stop", "--force"},
                  {"--calib"});
   if (a.has("--help")) {
     std::printf("%s%s", kHelp, kInferenceHelp);
@@ -128,6 +129,9 @@ int cmd_quantize(int argc, char** argv) {
     for (const auto& occ : a.options.at("--calib")) cases.push_back(split_on(occ, '\n'));
   else
     cases = dataset_case(a.get("--calib-dataset"), a.get("--calib-case"));
+  std::vector<std::string> inputs{a.positional[0]};
+  for (const auto& files : cases) inputs.insert(inputs.end(), files.begin(), files.end());
+  check_outputs(a, {"-o", "--output", "--json"}, inputs);
 
   Context ctx(a.has("--quiet"));
   Config cfg;
@@ -183,7 +187,7 @@ int cmd_quantize(int argc, char** argv) {
   check(efq_quantize(ctx.p, m, vptrs.data(), vptrs.size(), cfg.p, &q, &rep), "quantizing");
   std::unique_ptr<efq_model, void (*)(efq_model*)> own_q(q, efq_model_destroy);
   std::unique_ptr<efq_report, void (*)(efq_report*)> own_r(rep, efq_report_destroy);
-  if (interrupted()) throw Failure("interrupted; no output written", 130);
+  if (interrupted()) throw Failure("interrupted; no output written", interrupted_exit_code());
   const bool efq_ext = out.size() > 4 && out.compare(out.size() - 4, 4, ".efq") == 0;
   std::string format = a.get("--format", efq_ext ? "efq" : "qdq");
   if (format == "qdq") {

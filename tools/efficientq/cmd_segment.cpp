@@ -12,18 +12,19 @@ namespace cli {
 int cmd_segment(int argc, char** argv) {
   std::vector<std::string> opts = kInferenceOptions;
   for (const char* o : {"-o", "--output", "--probabilities", "--json"}) opts.push_back(o);
-  Args a = parse(argc, argv, opts, {"--help", "--quiet"});
+  Args a = parse(argc, argv, opts, {"--help", "--quiet", "--force"});
   if (a.has("--help")) {
     std::printf(
         "usage: efficientq segment MODEL IMAGE [IMAGE...] -o SEG.nii.gz\n"
         "                          [--probabilities PROB.nii.gz] [--json FILE|-] [options]\n"
-        "One IMAGE per modality, in the model's channel order. SEG keeps the input's header.\n%s",
-        kInferenceHelp);
+        "One IMAGE per modality, in the model's channel order. SEG keeps the input's header.\n%s%s",
+        kForceHelp, kInferenceHelp);
     return 0;
   }
   if (a.positional.size() < 2) throw Failure("segment needs MODEL and at least one IMAGE", 2);
   std::string out = a.get("-o", a.get("--output"));
   if (out.empty()) throw Failure("segment needs -o SEG.nii.gz", 2);
+  check_outputs(a, {"-o", "--output", "--probabilities", "--json"}, a.positional);
   Context ctx(a.has("--quiet"));
   Config cfg;
   apply_inference_options(a, cfg.p);
@@ -39,7 +40,7 @@ int cmd_segment(int argc, char** argv) {
   efq_segmentation* s = nullptr;
   check(efq_segment(ctx.p, m, v, cfg.p, &s), "segmenting");
   std::unique_ptr<efq_segmentation, void (*)(efq_segmentation*)> own_s(s, efq_segmentation_destroy);
-  if (interrupted()) throw Failure("interrupted; no output written", 130);
+  if (interrupted()) throw Failure("interrupted; no output written", interrupted_exit_code());
   std::string probs = a.get("--probabilities");
   check(efq_segmentation_save_nifti(s, out.c_str(), probs.empty() ? nullptr : probs.c_str()),
         "writing the segmentation");

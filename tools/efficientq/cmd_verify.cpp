@@ -99,10 +99,52 @@ void activate(std::vector<float>& y, int64_t k, const std::string& act) {
   }
 }
 
+// How far two activated outputs [K, voxels] agree: max |difference| and voxels with the same label.
+struct Agreement {
+  double max_abs_diff = 0;
+  int64_t same = 0;
+};
+
+Agreement agreement(const std::vector<float>& a1, const std::vector<float>& b1, int64_t K,
+                    const std::string& act, double thr) {
+  Agreement r;
+  const int64_t n = static_cast<int64_t>(a1.size()), vox = n / K;
+  for (int64_t i = 0; i < n; ++i)
+    r.max_abs_diff = std::max(r.max_abs_diff, static_cast<double>(std::fabs(a1[i] - b1[i])));
+  for (int64_t vx = 0; vx < vox; ++vx) {
+    if (act == "sigmoid") {
+      bool eq = true;
+      for (int64_t c = 0; c < K; ++c) eq &= (a1[c * vox + vx] > thr) == (b1[c * vox + vx] > thr);
+      r.same += eq;
+    } else {
+      int64_t la = 0, lb = 0;
+      for (int64_t c = 1; c < K; ++c) {
+        if (a1[c * vox + vx] > a1[la * vox + vx]) la = c;
+        if (b1[c * vox + vx] > b1[lb * vox + vx]) lb = c;
+      }
+      r.same += la == lb;
+    }
+  }
+  return r;
+}
+
 using ModelPtr = std::unique_ptr<efq_model, void (*)(efq_model*)>;
 using VolumePtr = std::unique_ptr<efq_volume, void (*)(efq_volume*)>;
 using SegPtr = std::unique_ptr<efq_segmentation, void (*)(efq_segmentation*)>;
 using BufferPtr = std::unique_ptr<float, void (*)(float*)>;
+
+// Our forward pass of one window; `shape_out` its 5-D output shape.
+std::vector<float> forward(efq_model* m, const Config& cfg, const std::vector<float>& win,
+                           const int64_t ws[5], std::vector<int64_t>& shape_out) {
+  float* out = nullptr;
+  int64_t os[5];
+  check(efq_model_forward(m, cfg.p, win.data(), ws, &out, os), "running the model");
+  BufferPtr own(out, efq_buffer_free);
+  int64_t n = 1;
+  for (int k = 0; k < 5; ++k) n *= os[k];
+  shape_out.assign(os, os + 5);
+  return std::vector<float>(out, out + n);
+}
 
 // Effective sliding-window settings: options, else the model's metadata, else the defaults.
 struct Window {
@@ -140,42 +182,38 @@ nlohmann::ordered_json verify_window(const Args& a, const std::string& python, e
           if (zd < 0 || zh < 0 || zw < 0 || zd >= fs[2] || zh >= fs[3] || zw >= fs[4]) continue;
           win[((c * roi[0] + d) * roi[1] + h) * roi[2] + w] = full[((c * fs[2] + zd) * fs[3] + zh) * fs[4] + zw];
         }
-  float* ours = nullptr;
-  int64_t os[5];
-  check(efq_model_forward(m, cfg.p, win.data(), ws, &ours, os), "running the model");
-  BufferPtr own_ours(ours, efq_buffer_free);
-  std::vector<int64_t> oshape;
-  std::vector<float> ort = run_ort_script(python, kWindowScript.c_str(), a.positional[0], win.data(), ws, {}, oshape);
-  int64_t n = 1;
-  for (int k = 0; k < 5; ++k) n *= os[k];
-  if (static_cast<int64_t>(ort.size()) != n) throw Failure("onnxruntime output shape differs from ours");
-  std::vector<float> a1(ours, ours + n), b1 = std::move(ort);
-  const int64_t K = os[1], vox = n / K;
+  std::vector<int64_t> os;
+  std::vector<float> a1 = forward(m, cfg, win, ws, os);
+  const int64_t n = static_cast<int64_t>(a1.size()), K = os[1], vox = n / K;
+  // The noise floor (DESIGN §7): our engine against itself with the input scaled by (1 + 2e-7);
+  // float rounding alone moves 8-bit activation codes, and so probabilities and labels, this much.
+  std::vector<float> scaled = win;
+  for (float& v : scaled) v *= 1.0f + 2e-7f;
+  std::vector<int64_t> ns;
+  std::vector<float> a2 = forward(m, cfg, scaled, ws, ns);
   activate(a1, K, act);
+  activate(a2, K, act);
+  const Agreement noise = agreement(a1, a2, K, act, thr);
+  std::vector<int64_t> oshape;
+  std::vector<float> b1 = run_ort_script(python, kWindowScript.c_str(), a.positional[0], win.data(), ws, {}, oshape);
+  if (static_cast<int64_t>(b1.size()) != n) throw Failure("onnxruntime output shape differs from ours");
   activate(b1, K, act);
-  double maxdiff = 0;
-  for (int64_t i = 0; i < n; ++i) maxdiff = std::max(maxdiff, static_cast<double>(std::fabs(a1[i] - b1[i])));
-  int64_t same = 0;
-  for (int64_t vx = 0; vx < vox; ++vx) {
-    if (act == "sigmoid") {
-      bool eq = true;
-      for (int64_t c = 0; c < K; ++c) eq &= (a1[c * vox + vx] > thr) == (b1[c * vox + vx] > thr);
-      same += eq;
-    } else {
-      int64_t la = 0, lb = 0;
-      for (int64_t c = 1; c < K; ++c) {
-        if (a1[c * vox + vx] > a1[la * vox + vx]) la = c;
-        if (b1[c * vox + vx] > b1[lb * vox + vx]) lb = c;
-      }
-      same += la == lb;
-    }
-  }
+  const Agreement ort = agreement(a1, b1, K, act, thr);
+  const double maxdiff = ort.max_abs_diff;
+  const int64_t same = ort.same;
   nlohmann::ordered_json j;
   j["mode"] = "window";
   j["window"] = {ws[0], ws[1], ws[2], ws[3], ws[4]};
   j["max_abs_diff"] = maxdiff;
   j["label_agreement"] = static_cast<double>(same) / static_cast<double>(vox);
   j["voxels"] = vox;
+  j["noise_floor"] = {{"input_scale", static_cast<double>(1.0f + 2e-7f)},
+                      {"max_abs_diff", noise.max_abs_diff},
+                      {"label_agreement", static_cast<double>(noise.same) / static_cast<double>(vox)}};
+  if (a.get("--json") != "-")
+    std::printf("noise floor (ours vs ours on the input x (1 + 2e-7)): max |d prob| = %.3g, labels "
+                "agree on %.4f%%\n",
+                noise.max_abs_diff, 100.0 * static_cast<double>(noise.same) / static_cast<double>(vox));
   if (a.get("--json") != "-")
     std::printf("onnxruntime vs libefficientq on a %lldx%lldx%lld window: max |d prob| = %.3g, "
                 "labels agree on %.4f%% of %lld voxels\n",
@@ -265,7 +303,7 @@ nlohmann::ordered_json verify_full(const Args& a, const std::string& python, con
 int cmd_verify(int argc, char** argv) {
   std::vector<std::string> opts = kInferenceOptions;
   for (const char* o : {"--python", "--json", "--label"}) opts.push_back(o);
-  Args a = parse(argc, argv, opts, {"--help", "--quiet", "--full"});
+  Args a = parse(argc, argv, opts, {"--help", "--quiet", "--full", "--force"});
   if (a.has("--help")) {
     std::printf(
         "usage: efficientq verify MODEL IMAGE [IMAGE...] [--full [--label SEG]] [--python PATH]\n"
@@ -279,12 +317,17 @@ int cmd_verify(int argc, char** argv) {
         "  --label SEG    with --full: Dice of both against this reference label file\n"
         "onnxruntime comes from PyPI: python3 -m venv build/venv && build/venv/bin/pip install\n"
         "onnxruntime numpy. --python defaults to $EFQ_PYTHON, else build/venv/bin/python, else\n"
-        "python3.\n%s",
-        kInferenceHelp);
+        "python3.\n%s%s",
+        kForceHelp, kInferenceHelp);
     return 0;
   }
   if (a.positional.size() < 2) throw Failure("verify needs MODEL and at least one IMAGE", 2);
   if (a.has("--label") && !a.has("--full")) throw Failure("--label needs --full", 2);
+  {
+    std::vector<std::string> inputs = a.positional;
+    if (a.has("--label")) inputs.push_back(a.get("--label"));
+    check_outputs(a, {"--json"}, inputs);
+  }
   const std::string python = ort_python(a);
   Context ctx(a.has("--quiet"));
   Config cfg;

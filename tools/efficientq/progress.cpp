@@ -3,7 +3,9 @@
 // step with --verbose), nothing with --quiet.
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cstring>
 #include <cstdio>
 #include <map>
 #include <string>
@@ -33,14 +35,26 @@ std::string format_seconds(double s) {
   return buf;
 }
 
+// The fields of the library's report that its struct_size covers (efficientq.h, the struct_size
+// rule): an older library's struct may end before ours, a newer one's after; fields it lacks stay
+// absent (null, 0), which every use below handles.
+efq_progress fields_that_fit(const efq_progress* reported) {
+  efq_progress p;
+  std::memset(&p, 0, sizeof p);
+  std::memcpy(&p, reported, std::min(reported->struct_size, sizeof p));
+  return p;
+}
+
 }  // namespace
 
 Verbosity verbosity() { return g_verbosity; }
 void set_verbosity(Verbosity v) { g_verbosity = v; }
 
-int show_progress(void*, const efq_progress* p) {
+int show_progress(void*, const efq_progress* reported) {
   if (interrupted()) return 1;  // asks the library to stop; it then writes nothing
-  if (g_verbosity == Verbosity::kQuiet || p->struct_size < sizeof(efq_progress)) return 0;
+  if (g_verbosity == Verbosity::kQuiet) return 0;
+  const efq_progress fitting = fields_that_fit(reported);
+  const efq_progress* p = &fitting;
   static std::map<std::string, StageState> stages;
   static const bool tty = isatty(STDERR_FILENO) != 0;
   static bool line_open = false;
