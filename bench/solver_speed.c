@@ -32,11 +32,12 @@ static int check(efq_status st, const char* what) {
 
 int main(int argc, char** argv) {
   if (argc < 4) {
-    fprintf(stderr, "usage: solver_speed CHANNELS SPATIAL ITERATIONS [THREADS]\n");
+    fprintf(stderr, "usage: solver_speed CHANNELS SPATIAL ITERATIONS [THREADS [DEVICE]]\n");
     return 2;
   }
   const int64_t c = atoll(argv[1]), s = atoll(argv[2]), iters = atoll(argv[3]);
   const int64_t threads = argc > 4 ? atoll(argv[4]) : 0;
+  const char* device = argc > 5 ? argv[5] : "cpu";
   const int64_t nw = c * c * 27, nvox = s * s * s;
   float* w = malloc(sizeof(float) * (size_t)nw);
   float* x = malloc(sizeof(float) * (size_t)(c * nvox));
@@ -53,6 +54,9 @@ int main(int argc, char** argv) {
       check(efq_config_set_int(cfg, EFQ_PARAM_WBITS, 4), "wbits") ||
       check(efq_config_set_int(cfg, EFQ_PARAM_ITERATIONS, iters), "iterations") ||
       check(efq_config_set_int(cfg, EFQ_PARAM_THREADS, threads), "threads") ||
+      check(efq_config_set_string(cfg, EFQ_PARAM_DEVICE, device), "device") ||
+      /* a fixed iteration count: the per-iteration time is the difference of two runs */
+      check(efq_config_set_int(cfg, EFQ_PARAM_EARLY_STOP, 0), "early stop") ||
       check(efq_context_create(&ctx), "context") ||
       check(efq_layer_problem_create(&g, w, NULL, cfg, &p), "create"))
     return 1;

@@ -2,11 +2,20 @@
 # Speed of one layer's EfficientQ solve (bench/solver_speed.c, through the experimental layer
 # API): 3x3x3 convolutions C -> C, C = 64, 128, 256 (k1 = 27·C + 1), one random 24³ input, W4 per
 # channel, 20 ADMM iterations (and 2, to separate factorization and iteration); 1 thread and all cores. Writes docs/solver-speed.md.
-#   bash bench/solver_speed.sh [ITERATIONS]
+#   bash bench/solver_speed.sh [--device DEV]... [ITERATIONS]
+# Each --device (default cpu) gets its rows in the same table (cpu first: the baseline).
 # LIB_DIR=DIR runs against another build's libefficientq.so (before/after comparisons);
 # OUT_MD=FILE writes the table there instead.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+devices=()
+while [[ $# -gt 0 ]]; do
+  case $1 in
+    --device) devices+=("$2"); shift 2 ;;
+    *) break ;;
+  esac
+done
+[[ ${#devices[@]} -gt 0 ]] || devices=(cpu)
 iters=${1:-20}
 out=build/bench/solver
 mkdir -p "$out"
@@ -19,17 +28,19 @@ rows=()
 # Two runs per size: 2 iterations (= 2 Cholesky factorizations, ρ doubles after iteration 0) and
 # ITERATIONS (still 2 factorizations while ITERATIONS <= 51), so that
 #   per iteration = (solve_N − solve_2) / (N − 2),   one factorization = (solve_2 − 2·per) / 2.
+for dev in "${devices[@]}"; do
 for c in 64 128 256; do
   for t in 1 "$cores"; do
-    "$out/solver_speed" "$c" 24 2 "$t" >"$out/line2"
-    /usr/bin/time -f "%M" -o "$out/mem" "$out/solver_speed" "$c" 24 "$iters" "$t" >"$out/line"
+    "$out/solver_speed" "$c" 24 2 "$t" "$dev" >"$out/line2"
+    /usr/bin/time -f "%M" -o "$out/mem" "$out/solver_speed" "$c" 24 "$iters" "$t" "$dev" >"$out/line"
     read -r _ _ _ _ solve2 _ _ _ <"$out/line2"
     read -r ch k1 it add solve _ before after <"$out/line"
     per=$(awk "BEGIN{printf \"%.1f\", 1000 * ($solve - $solve2) / ($it - 2)}")
     fact=$(awk "BEGIN{printf \"%.2f\", ($solve2 - 2 * $per / 1000) / 2}")
-    rows+=("| $ch | $k1 | $t | $add | $fact | $per | $solve | $(( $(cat "$out/mem") / 1024 )) | $before | $after |")
+    rows+=("| $dev | $ch | $k1 | $t | $add | $fact | $per | $solve | $(( $(cat "$out/mem") / 1024 )) | $before | $after |")
     echo "${rows[-1]}"
   done
+done
 done
 {
   echo "# Layer solver speed"
@@ -38,12 +49,14 @@ done
   echo "one 3×3×3 convolution C → C, random 24³ input (13 824 output positions) and random target,"
   echo "W4 per channel, $iters ADMM iterations, solved through the experimental layer API"
   echo "(\`efq_layer_problem_*\`, the code the quantizer runs for every layer). k1 = 27·C + 1 is the"
-  echo "order of the normal matrix; each iteration solves it for C right-hand sides and evaluates the"
-  echo "loss (a C×k1 by k1×k1 product), in double precision; a Cholesky factorization is made once"
-  echo "per ρ value (5 in a 200-iteration run)."
+  echo "order of the normal matrix. Per ρ value (5 in a 200-iteration run, 2 here) the backend"
+  echo "factors and inverts the k×k weight system (bias eliminated) in double precision; each"
+  echo "iteration is then two single-precision C×k by k×k products (the W-step against the inverse,"
+  echo "and the monitoring loss), the grid projection and the dual update. The early stopping rule is"
+  echo "off here (EFQ_PARAM_EARLY_STOP 0), so every run makes exactly the iterations asked for."
   echo
-  echo "| channels | k1 | threads | Gram accumulation (s) | one factorization (s) | one iteration (ms) | solve, $iters iterations (s) | peak RSS (MiB) | MSE projection | MSE EfficientQ |"
-  echo "|---|---|---|---|---|---|---|---|---|---|"
+  echo "| device | channels | k1 | threads | Gram accumulation (s) | one factorization (s) | one iteration (ms) | solve, $iters iterations (s) | peak RSS (MiB) | MSE projection | MSE EfficientQ |"
+  echo "|---|---|---|---|---|---|---|---|---|---|---|"
   printf '%s\n' "${rows[@]}"
 } >"${OUT_MD:-docs/solver-speed.md}"
 echo "wrote ${OUT_MD:-docs/solver-speed.md}"

@@ -32,7 +32,7 @@ class SerialBlas {
   int prev_;
 };
 
-constexpr int kTileOrder = 192;  // tile edge of the blocked factorization and inverse
+constexpr int kTileOrder = 256;  // tile edge of the blocked factorization and inverse
 
 // Cholesky factor L of the SPD matrix in `s` (n×n row-major, lower triangle used), in place:
 // right-looking blocked, the panel solves and the trailing update in parallel tiles.
@@ -64,27 +64,41 @@ void cholesky(double* s, int n) {
   }
 }
 
-// inv = (L Lᵀ)⁻¹ in single precision (full n×n), column blocks in parallel: block c solves
-// L Y = I_c (rows above the block are zero) then Lᵀ X = Y, in double.
-void spd_inverse(const double* l, int n, float* inv, std::vector<std::vector<double>>& work) {
+// inv = (L Lᵀ)⁻¹ = Mᵀ M with M = L⁻¹, in single precision (full n×n): M by column blocks in
+// parallel (block c solves L Y = I_c on the rows from c0 down, the rows above being zero), then
+// the lower tiles of Mᵀ M in parallel, each mirrored. About n³ flops in all, with the factorization.
+void spd_inverse(const double* l, int n, double* m, float* inv) {
   const int nb = kTileOrder, blocks = (n + nb - 1) / nb;
+#pragma omp parallel for schedule(dynamic, 1)
+  for (int c = 0; c < blocks; ++c) {
+    const int c0 = c * nb, w = std::min(nb, n - c0);
+    for (int i = 0; i < n; ++i) {
+      double* row = m + static_cast<size_t>(i) * n + c0;
+      std::fill(row, row + w, 0.0);
+      if (i >= c0 && i < c0 + w) row[i - c0] = 1.0;
+    }
+    cblas_dtrsm(CblasRowMajor, CblasLeft, CblasLower, CblasNoTrans, CblasNonUnit, n - c0, w, 1.0,
+                l + static_cast<size_t>(c0) * n + c0, n, m + static_cast<size_t>(c0) * n + c0, n);
+  }
+  const int pairs = blocks * (blocks + 1) / 2;
 #pragma omp parallel
   {
-#pragma omp single
-    work.resize(static_cast<size_t>(omp_get_num_threads()));
-    std::vector<double>& y = work[static_cast<size_t>(omp_get_thread_num())];
+    std::vector<double> t(static_cast<size_t>(nb) * nb);
 #pragma omp for schedule(dynamic, 1)
-    for (int c = 0; c < blocks; ++c) {
-      const int c0 = c * nb, w = std::min(nb, n - c0);
-      y.assign(static_cast<size_t>(n) * w, 0.0);
-      for (int j = 0; j < w; ++j) y[static_cast<size_t>(c0 + j) * w + j] = 1.0;
-      cblas_dtrsm(CblasRowMajor, CblasLeft, CblasLower, CblasNoTrans, CblasNonUnit, n - c0, w, 1.0,
-                  l + static_cast<size_t>(c0) * n + c0, n, y.data() + static_cast<size_t>(c0) * w, w);
-      cblas_dtrsm(CblasRowMajor, CblasLeft, CblasLower, CblasTrans, CblasNonUnit, n, w, 1.0, l, n,
-                  y.data(), w);
-      for (int i = 0; i < n; ++i)
-        for (int j = 0; j < w; ++j)
-          inv[static_cast<size_t>(i) * n + c0 + j] = static_cast<float>(y[static_cast<size_t>(i) * w + j]);
+    for (int q = 0; q < pairs; ++q) {  // tile (a, b), a ≥ b: Σ_{r ≥ a0} M[r, a]ᵀ M[r, b]
+      int a = 0;
+      while ((a + 1) * (a + 2) / 2 <= q) ++a;
+      const int b = q - a * (a + 1) / 2;
+      const int a0 = a * nb, wa = std::min(nb, n - a0), b0 = b * nb, wb = std::min(nb, n - b0);
+      cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, wa, wb, n - a0, 1.0,
+                  m + static_cast<size_t>(a0) * n + a0, n, m + static_cast<size_t>(a0) * n + b0, n,
+                  0.0, t.data(), wb);
+      for (int i = 0; i < wa; ++i)
+        for (int j = 0; j < wb; ++j) {
+          const float v = static_cast<float>(t[static_cast<size_t>(i) * wb + j]);
+          inv[static_cast<size_t>(a0 + i) * n + b0 + j] = v;
+          inv[static_cast<size_t>(b0 + j) * n + a0 + i] = v;
+        }
     }
   }
 }
@@ -162,7 +176,8 @@ class CpuAdmmSystem final : public AdmmSystem {
     }
     SerialBlas serial;
     cholesky(s, static_cast<int>(k_));
-    spd_inverse(s, static_cast<int>(k_), grow(ar_.inverse, static_cast<size_t>(k_ * k_)), ar_.columns);
+    spd_inverse(s, static_cast<int>(k_), grow(ar_.triangle, static_cast<size_t>(k_ * k_)),
+                grow(ar_.inverse, static_cast<size_t>(k_ * k_)));
   }
 
   void w_step(const float* v, float* w, float* b) override {

@@ -15,10 +15,10 @@ namespace efq {
 /// Big solver buffers, kept for the backend's lifetime and reused by every layer (first-touch
 /// page faults cost ~11 µs per 4 KiB page on this machine kind, STACK §0).
 struct CpuSolverArena {
-  std::vector<double> factor;          // k×k: the ρ-shifted system, then its inverse
+  std::vector<double> factor;          // k×k: the ρ-shifted system, then its Cholesky factor
+  std::vector<double> triangle;        // k×k: the factor's inverse
   std::vector<float> inverse, gram;    // k×k inverse; k1×k1 select Gram matrix
   std::vector<float> rows, product;    // c2×k1 work rows
-  std::vector<std::vector<double>> columns;  // per thread: one column block of the inverse
 };
 
 class CpuBackend final : public Backend {

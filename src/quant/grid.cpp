@@ -241,6 +241,8 @@ void fit(Quantizer& q, const float* v, int64_t rows, int64_t cols, bool per_chan
   const int64_t n = per_channel ? cols : rows * cols;
   q.scale.assign(static_cast<size_t>(groups), 1.0);
   q.zero_point.assign(static_cast<size_t>(groups), 0);
+  // Groups are independent (each one's arithmetic is the same whatever the thread count).
+#pragma omp parallel for schedule(dynamic, 4) if (groups > 1 && n * groups > 65536)
   for (int64_t g = 0; g < groups; ++g) {
     const float* p = v + g * cols;
     if (q.kind == GridKind::kAsymmetric && q.qmin == 0 && q.is_signed) {
@@ -259,6 +261,7 @@ void fit(Quantizer& q, const float* v, int64_t rows, int64_t cols, bool per_chan
 
 void project(const Quantizer& q, float* v, int64_t rows, int64_t cols, int64_t* codes) {
   const bool per_channel = q.scale.size() > 1;
+#pragma omp parallel for schedule(static) if (rows > 1 && rows * cols > 65536)
   for (int64_t r = 0; r < rows; ++r) {
     const size_t ch = per_channel ? static_cast<size_t>(r) : 0;
     for (int64_t c = 0; c < cols; ++c) {
