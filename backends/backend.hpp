@@ -73,8 +73,10 @@ class AdmmSystem {
   virtual void set_rho(double rho) = 0;
   /// W-step for V = Z − U (c2×k, row-major): writes W (c2×k) and the bias b (c2).
   virtual void w_step(const float* v, float* w, float* b) = 0;
-  /// Mean loss Σ_j h_j ||[Z|b] x̃_j − y_j||² / (count·c2) under the *select* statistics.
-  virtual double loss(const float* z, const float* b) = 0;
+  /// Mean loss Σ_j h_j ||[Z|b] x̃_j − y_j||² / (count·c2) under the *select* statistics, for
+  /// grid weights Z (c2×k) whose row o is row_scale[o] times integers (codes minus zero point):
+  /// between iterations only a few codes change, so a backend may update Z·G by rows of G.
+  virtual double loss(const float* z, const double* row_scale, const float* b) = 0;
 };
 
 /// A convolution whose weights and input are integer codes (real int8 inference):

@@ -161,11 +161,18 @@ class CpuAdmmSystem final : public AdmmSystem {
     norm_ = static_cast<double>(std::max<int64_t>(select.count * c2_, 1));
     float* gf = grow(ar_.gram, static_cast<size_t>(k1_ * k1_));
     for (size_t i = 0; i < static_cast<size_t>(k1_ * k1_); ++i) gf[i] = static_cast<float>(select.A[i]);
+    // W0·G_w (c2×k1) in single precision, by the same GEMM as P so that α·P − W0·G cancels alike.
+    {
+      std::vector<float> w0f(w0, w0 + c2_ * k_);
+      theta0g_.resize(static_cast<size_t>(c2_ * k1_));
+      sgemm(c2_, k1_, k_, w0f.data(), k_, gf, k1_, theta0g_.data());
+    }
     grow(ar_.rows, static_cast<size_t>(c2_ * k1_));
   }
 
   void set_rho(double rho) override {
     rho_ = rho;
+    codes_valid_ = false;  // rebuild P at the next loss (bounds the drift of its row updates)
     // S = 2·G_ww + (η + ρ)·I − (4/c)·g gᵀ (lower triangle, row-major), then S⁻¹ in double.
     double* s = grow(ar_.factor, static_cast<size_t>(k_ * k_));
     const double* a = solve_.A.data();
@@ -195,20 +202,62 @@ class CpuAdmmSystem final : public AdmmSystem {
     }
   }
 
-  double loss(const float* z, const float* b) override {
-    float* d = ar_.rows.data();
+  // D·G (D = [Z − W0 | b − b0]) from P = C·G_w (C = Z's integers per row, kept across calls
+  // and updated by rows of G where codes changed; rebuilt by one GEMM when many did, and at
+  // every ρ change against drift) and the constant W0·G: T_o = α_o P_o − (Θ0 G)_o + (b_o − b0_o) G_b.
+  double loss(const float* z, const double* row_scale, const float* b) override {
+    const int64_t n = c2_ * k_;
+    float* c = grow(ar_.codes, static_cast<size_t>(n));
+    int64_t changed = 0;
+    const bool have = codes_valid_;
     for (int64_t o = 0; o < c2_; ++o) {
-      for (int64_t i = 0; i < k_; ++i)
-        d[o * k1_ + i] = static_cast<float>(z[o * k_ + i] - theta0_[o * k1_ + i]);
-      d[o * k1_ + k_] = static_cast<float>(b[o] - theta0_[o * k1_ + k_]);
+      const float inv = row_scale[o] > 0 ? static_cast<float>(1.0 / row_scale[o]) : 0.f;
+      for (int64_t i = 0; i < k_; ++i) {
+        const float q = std::nearbyint(z[o * k_ + i] * inv);
+        if (have && q != c[o * k_ + i]) ++changed;
+        if (!have) c[o * k_ + i] = q;
+      }
     }
-    float* t = grow(ar_.product, static_cast<size_t>(c2_ * k1_));
-    sgemm(c2_, k1_, k1_, d, k1_, ar_.gram.data(), k1_, t);
+    float* p = grow(ar_.product, static_cast<size_t>(c2_ * k1_));
+    const float* g = ar_.gram.data();
+    if (!have || changed * 16 > n) {  // rebuild: P = C · G[0:k, :]
+      for (int64_t o = 0; o < c2_; ++o)
+        for (int64_t i = 0; i < k_; ++i)
+          c[o * k_ + i] = std::nearbyint(z[o * k_ + i] * static_cast<float>(row_scale[o] > 0 ? 1.0 / row_scale[o] : 0.0));
+      sgemm(c2_, k1_, k_, c, k_, g, k1_, p);
+      codes_valid_ = true;
+    } else if (changed > 0) {  // P_o += Δc · G_i for each changed code (rows in parallel)
+#pragma omp parallel for schedule(dynamic, 8) if (changed > 64)
+      for (int64_t o = 0; o < c2_; ++o) {
+        const float inv = row_scale[o] > 0 ? static_cast<float>(1.0 / row_scale[o]) : 0.f;
+        float* po = p + o * k1_;
+        for (int64_t i = 0; i < k_; ++i) {
+          const float q = std::nearbyint(z[o * k_ + i] * inv);
+          const float d = q - c[o * k_ + i];
+          if (d == 0.f) continue;
+          c[o * k_ + i] = q;
+          const float* gi = g + i * k1_;
+          for (int64_t j = 0; j < k1_; ++j) po[j] += d * gi[j];
+        }
+      }
+    }
     double quad = 0, lin = 0;
-    const int64_t n = c2_ * k1_;
-    for (int64_t i = 0; i < n; ++i) {
-      quad += static_cast<double>(t[i]) * d[i];
-      lin += e_[i] * d[i];
+    const float* gb = g + k_ * k1_;
+    for (int64_t o = 0; o < c2_; ++o) {
+      const double a = row_scale[o], db = static_cast<double>(b[o]) - theta0_[o * k1_ + k_];
+      const float* po = p + o * k1_;
+      const float* t0 = theta0g_.data() + o * k1_;
+      const double* th = theta0_.data() + o * k1_;
+      const double* eo = e_.data() + o * k1_;
+      double qo = 0, lo = 0;
+      for (int64_t j = 0; j < k1_; ++j) {
+        const double d = j < k_ ? static_cast<double>(z[o * k_ + j]) - th[j] : db;
+        const double t = a * po[j] - t0[j] + db * gb[j];
+        qo += t * d;
+        lo += eo[j] * d;
+      }
+      quad += qo;
+      lin += lo;
     }
     return std::max(l0_ + 2 * lin + quad, 0.0) / norm_;
   }
@@ -227,7 +276,8 @@ class CpuAdmmSystem final : public AdmmSystem {
   int64_t k1_, k_, c2_;
   double eta_, c_ = 1, rho_ = -1, l0_ = 0, norm_ = 1;
   std::vector<double> g_, rb_, theta0_, e_;
-  std::vector<float> base_;
+  std::vector<float> base_, theta0g_;
+  bool codes_valid_ = false;
 };
 
 }  // namespace

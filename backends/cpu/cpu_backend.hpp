@@ -18,7 +18,8 @@ struct CpuSolverArena {
   std::vector<double> factor;          // k×k: the ρ-shifted system, then its Cholesky factor
   std::vector<double> triangle;        // k×k: the factor's inverse
   std::vector<float> inverse, gram;    // k×k inverse; k1×k1 select Gram matrix
-  std::vector<float> rows, product;    // c2×k1 work rows
+  std::vector<float> rows, product;    // c2×k1 work rows; Z's integers times G
+  std::vector<float> codes;            // c2×k: Z's integers (codes minus zero point)
 };
 
 class CpuBackend final : public Backend {

@@ -181,10 +181,10 @@ typedef enum efq_param {
                                      error, 2 = by the network output's error (slower) */,
   EFQ_PARAM_EARLY_STOP = 58     /**< int 0/1 (default 1): end a layer's ADMM once its iterate stops
                                      changing (codes unchanged for 10 iterations and
-                                     ||W − Z|| ≤ 1e-3·||Z||), or its best loss fell by less than
-                                     0.1 % over 50 iterations; 8-bit weights run at most 10
+                                     ||W − Z|| ≤ 1e-5·||Z||), or its best loss fell by less than
+                                     0.1 % over a whole 50-iteration ρ phase; 8-bit weights run at most 10
                                      iterations. EFQ_PARAM_ITERATIONS stays the maximum. The
-                                     faithful grid always runs the fixed count. @since 0.2 */
+                                     faithful grid always runs the fixed count. */
 } efq_param;
 
 /** A set of parameter values. Not thread-safe; may be read by several calls at once. @since 0.1 */

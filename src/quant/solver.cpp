@@ -116,7 +116,7 @@ LayerSolution solve_admm(Backend& be, const GramStats& gs, const GramStats& sel,
   std::vector<float> z = w0, u(n, 0.f), v(n), w(n), wu(n), bias(static_cast<size_t>(c2));
   std::vector<float> zf;
   std::vector<int64_t> codes, prev_codes;
-  std::vector<double> prev_scales;
+  std::vector<double> prev_scales, row_scale(static_cast<size_t>(c2));
   double factored_rho = -1;
   double best = INFINITY;
   int stable = 0;
@@ -149,7 +149,8 @@ LayerSolution solve_admm(Backend& be, const GramStats& gs, const GramStats& sel,
     }
     z.swap(zf);
     // Monitor with the quantized weights and this iterate's bias.
-    const double loss = sys->loss(z.data(), bias.data());
+    for (int64_t o = 0; o < c2; ++o) row_scale[o] = qi.scale[qi.scale.size() > 1 ? o : 0];
+    const double loss = sys->loss(z.data(), row_scale.data(), bias.data());
     // ρ schedule (METHOD §5 step 5), rescaling the scaled dual so ρ·U is unchanged.
     if (opt.rho_double_every > 0 && it % opt.rho_double_every == 0) {
       const double f = 2 * rho <= rho_max ? 2.0 : rho_max / rho;
@@ -175,8 +176,11 @@ LayerSolution solve_admm(Backend& be, const GramStats& gs, const GramStats& sel,
       sol.stop_reason = "converged";
       break;
     }
-    const size_t h = best_history.size(), win = static_cast<size_t>(opt.plateau_window);
-    if (win > 0 && h > win && best > (1 - opt.plateau_tol) * best_history[h - 1 - win]) {
+    // Judged at the end of each ρ phase on the whole phase, never inside one: the first
+    // iterations after ρ doubles often bring the largest gains.
+    const int win = opt.plateau_window;
+    if (win > 0 && it >= 2 * win && it % win == 0 &&
+        best > (1 - opt.plateau_tol) * best_history[static_cast<size_t>(it - win)]) {
       sol.stop_reason = "plateau";
       break;
     }

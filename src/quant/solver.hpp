@@ -26,13 +26,13 @@ struct AdmmOptions {
   //  - "converged": the codes were identical for `stable_iterations` consecutive iterations and
   //    the primal residual ||W − Z||_F ≤ residual_tol·||Z||_F (a fixed point of the iteration
   //    stays one when ρ changes, so the remaining iterations would repeat it);
-  //  - "plateau": the best loss fell by less than the fraction plateau_tol over the last
-  //    `plateau_window` iterations;
+  //  - "plateau": at the end of a ρ phase (iteration 100, 150, …), the best loss fell by less
+  //    than the fraction plateau_tol over that whole phase (`plateau_window` iterations);
   //  - the cheap path: weights of ≥ short_from_bits bits, or a grid projection whose loss is
   //    already ≤ short_below_error × the targets' mean square, run at most short_iterations.
   bool early_stop = true;
   int stable_iterations = 10;
-  double residual_tol = 1e-3;
+  double residual_tol = 1e-5;
   int plateau_window = 50;  // one ρ phase of the schedule
   double plateau_tol = 1e-3;
   int short_iterations = 10;

@@ -364,11 +364,18 @@ TEST_CASE("the ADMM system's W-step and loss equal dense double computations, wi
     // The loss of a quantized-looking iterate (W rounded to a coarse grid) against the exact one.
     std::vector<float> z(w.size());
     for (size_t i = 0; i < z.size(); ++i) z[i] = 0.25f * std::round(4 * w[i]);
-    std::vector<double> th = make_theta(z, b, c2, k);
-    const double exact = gram_loss(*be, st, th);
-    const double fast = sys->loss(z.data(), b.data());
+    const std::vector<double> scale(static_cast<size_t>(c2), 0.25);
+    const double exact = gram_loss(*be, st, make_theta(z, b, c2, k));
+    const double fast = sys->loss(z.data(), scale.data(), b.data());
     CAPTURE(exact);
     CHECK(fast == doctest::Approx(exact).epsilon(static_cast<double>(k1) * std::ldexp(1.0, -24)));
+    // A few codes change (the loss updates its product by rows of G instead of a new GEMM).
+    for (size_t i = 0; i < z.size(); i += 997) z[i] += 0.25f;
+    const double exact2 = gram_loss(*be, st, make_theta(z, b, c2, k));
+    const double fast2 = sys->loss(z.data(), scale.data(), b.data());
+    CAPTURE(exact2);
+    CHECK(exact2 != doctest::Approx(exact).epsilon(1e-6));
+    CHECK(fast2 == doctest::Approx(exact2).epsilon(static_cast<double>(k1) * std::ldexp(1.0, -24)));
     ws.push_back(w);
     bs.push_back(b);
     losses.push_back(fast);
