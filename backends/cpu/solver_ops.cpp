@@ -13,7 +13,10 @@ namespace efq {
 
 namespace {
 
-constexpr int64_t kTile = 2048;  // output positions per im2col tile
+// Output positions per im2col tile: ~32 MiB of tile (the GEMMs run at full speed on long
+// reductions; the float tile sums are added into double once per tile), 2048 to 16384.
+int64_t tile_for(int64_t k1) { return std::min<int64_t>(16384, std::max<int64_t>(2048, (int64_t{1} << 23) / k1 / 1024 * 1024)); }
+constexpr int64_t kGramBlock = 256;  // rows per block of the Gram matrix's upper triangle
 
 struct Geometry {
   int64_t n, c1, in[3], out[3], k[3], s[3], d[3], pb[3];
@@ -55,6 +58,7 @@ void CpuBackend::gram_accumulate(const WindowParams& p, const Tensor& x, const T
   const int64_t osp = g.out[0] * g.out[1] * g.out[2];
   const int64_t positions = g.n * osp;
   // Reused tile buffers: X (positions × k1, row-major), Xh (X scaled by h), Y (positions × c2).
+  const int64_t kTile = tile_for(k1);
   std::vector<float> xt(static_cast<size_t>(kTile * k1)), xh(xt.size()),
       yt(static_cast<size_t>(kTile * c2)), at(static_cast<size_t>(k1 * k1)),
       bt(static_cast<size_t>(c2 * k1));
@@ -101,10 +105,16 @@ void CpuBackend::gram_accumulate(const WindowParams& p, const Tensor& x, const T
       for (int64_t q = 0; q < k1; ++q) rh[q] = row[q] * w;
       for (int64_t o = 0; o < c2; ++o) yt[j * c2 + o] = y.data()[(n * c2 + o) * osp + (pos % osp)];
     }
-    // A_tile = Xhᵀ X (k1×k1), B_tile = Yᵀ Xh (c2×k1); row-major sgemm.
-    dnnl_sgemm('T', 'N', k1, k1, pt, 1.f, xh.data(), k1, xt.data(), k1, 0.f, at.data(), k1);
+    // A_tile = Xhᵀ X (k1×k1, symmetric: the upper triangle by row blocks, each block one sgemm
+    // from its diagonal on), B_tile = Yᵀ Xh (c2×k1); row-major sgemm.
+    for (int64_t r0 = 0; r0 < k1; r0 += kGramBlock) {
+      const int64_t rb = std::min(kGramBlock, k1 - r0);
+      dnnl_sgemm('T', 'N', rb, k1 - r0, pt, 1.f, xh.data() + r0, k1, xt.data() + r0, k1, 0.f,
+                 at.data() + r0 * k1 + r0, k1);
+      for (int64_t i = r0; i < r0 + rb; ++i)
+        for (int64_t j = i; j < k1; ++j) st.A[i * k1 + j] += at[i * k1 + j];
+    }
     dnnl_sgemm('T', 'N', c2, k1, pt, 1.f, yt.data(), c2, xh.data(), k1, 0.f, bt.data(), k1);
-    for (size_t q = 0; q < at.size(); ++q) st.A[q] += at[q];
     for (size_t q = 0; q < bt.size(); ++q) st.B[q] += bt[q];
     double yy = 0, hs = 0;
     for (int64_t j = 0; j < pt; ++j) {
@@ -115,6 +125,8 @@ void CpuBackend::gram_accumulate(const WindowParams& p, const Tensor& x, const T
     st.yy += yy;
     st.hsum += hs;
   }
+  for (int64_t i = 0; i < k1; ++i)  // mirror the upper triangle
+    for (int64_t j = 0; j < i; ++j) st.A[i * k1 + j] = st.A[j * k1 + i];
   st.count += positions;
 }
 

@@ -450,6 +450,7 @@ QuantResult quantize_graph(Graph& g, Backend& be, const Tensor& calib, const Ten
         sol.iterations = std::max(sol.iterations, gs.iterations);
         sol.best_iteration = std::max(sol.best_iteration, gs.best_iteration);
         if (sol.stop_reason.empty() || gs.stop_reason == "max_iterations") sol.stop_reason = gs.stop_reason;
+        sol.times += gs.times;
         rep.solver = r.solver;
         kept_projection += r.note.empty() ? 0 : 1;
       }
@@ -492,6 +493,7 @@ QuantResult quantize_graph(Graph& g, Backend& be, const Tensor& calib, const Ten
     rep.iterations = sol.iterations;
     rep.best_iteration = sol.best_iteration;
     rep.stop_reason = sol.stop_reason;
+    rep.times = sol.times;
     rep.scales = sol.quantizer.scale;
     // Write the layer: fresh constants (initializers may be shared), cached weights dropped.
     const int wid = g.add_value(n.name + ".weight_quantized");

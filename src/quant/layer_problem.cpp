@@ -1,6 +1,7 @@
 #include "quant/layer_problem.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 
 #include "core/error.hpp"
@@ -26,6 +27,7 @@ void LayerProblem::add(Backend& be, const Tensor& x, const Tensor& y, const floa
   if (y.rank() < 3 || y.shape[1] != c_out_)
     fail(ErrorCode::kInvalidArgument, "layer problem: the target must be [N, " +
                                           std::to_string(c_out_) + ", spatial...]");
+  const auto t0 = std::chrono::steady_clock::now();
   be.gram_accumulate(window_, x, y, h, weighted_);
   if (weighted_.k1 * c_out_ != static_cast<int64_t>(w_.size()) + c_out_)
     fail(ErrorCode::kInvalidArgument, "layer problem: the input's channels do not match the weights");
@@ -47,6 +49,7 @@ void LayerProblem::add(Backend& be, const Tensor& x, const Tensor& y, const floa
     y_m2_ += m2 + d * d * na * nb / (na + nb);
   }
   y_count_ += n;
+  gram_seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
 double LayerProblem::target_std() const {
@@ -71,6 +74,7 @@ LayerProblem::Result LayerProblem::solve(Backend& be, const QuantOptions& opt, i
         base.loss_before = r.solution.loss_before;
         base.iterations = r.solution.iterations;
         base.stop_reason = r.solution.stop_reason;
+        base.times = r.solution.times;
         r.solution = std::move(base);
         r.note = "ADMM did not beat the MSE projection; kept the projection";
       }
@@ -80,6 +84,7 @@ LayerProblem::Result LayerProblem::solve(Backend& be, const QuantOptions& opt, i
     r.solution = solve_baseline(be, sel, w_, b_, wq, opt.per_channel, m);
     r.solver = to_string(opt.method);
   }
+  r.solution.times.gram = gram_seconds_;
   return r;
 }
 

@@ -47,6 +47,7 @@ class LayerProblem {
   bool keep_unweighted_;
   bool any_weights_ = false;
   GramStats weighted_, plain_;
+  double gram_seconds_ = 0;       // time spent in add()
   double y_mean_ = 0, y_m2_ = 0;  // pooled moments (Chan et al.)
   int64_t y_count_ = 0;
 };

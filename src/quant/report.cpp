@@ -47,6 +47,7 @@ std::string report_json(const QuantResult& r, const QuantOptions& opt, const Rep
   }
   j["layers"] = nlohmann::ordered_json::array();
   int quantized = 0;
+  SolveTimes phases;
   for (const auto& l : r.layers) {
     nlohmann::ordered_json lj;
     lj["name"] = l.name;
@@ -72,12 +73,18 @@ std::string report_json(const QuantResult& r, const QuantOptions& opt, const Rep
     lj["best_iteration"] = l.best_iteration;
     if (!l.stop_reason.empty()) lj["stop_reason"] = l.stop_reason;
     lj["seconds"] = l.seconds;
+    lj["seconds_gram"] = l.times.gram;
+    lj["seconds_factorization"] = l.times.factorization;
+    lj["seconds_iterations"] = l.times.iterations;
     if (!l.note.empty()) lj["note"] = l.note;
     quantized += l.skipped ? 0 : 1;
+    phases += l.times;
     j["layers"].push_back(lj);
   }
   j["totals"] = {{"layers", r.layers.size()}, {"quantized_layers", quantized},
-                 {"seconds_fp_pass", r.seconds_fp}, {"seconds", r.seconds_total},
+                 {"seconds_fp_pass", r.seconds_fp}, {"seconds_gram", phases.gram},
+                 {"seconds_factorization", phases.factorization},
+                 {"seconds_iterations", phases.iterations}, {"seconds", r.seconds_total},
                  {"peak_rss_mib", peak_rss_mib()}};
   return j.dump(2);
 }

@@ -1,6 +1,7 @@
 #include "quant/solver.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 
 #include "core/error.hpp"
@@ -8,6 +9,10 @@
 namespace efq::quant {
 
 namespace {
+
+double seconds_since(std::chrono::steady_clock::time_point t) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+}
 
 double std_unbiased(const std::vector<float>& v) {
   double m = 0;
@@ -110,7 +115,9 @@ LayerSolution solve_admm(Backend& be, const GramStats& gs, const GramStats& sel,
   // The stopping rule's scale: the mean square of the targets under the select statistics.
   const double target_ms = sel.yy / static_cast<double>(std::max<int64_t>(sel.count * c2, 1));
   const StopRule rule = stop_rule(opt, q.bits, before, target_ms);
+  const auto t_setup = std::chrono::steady_clock::now();
   std::unique_ptr<AdmmSystem> sys = be.admm_system(gs, sel, w0.data(), b0.data(), eta);
+  sol.times.factorization += seconds_since(t_setup);
   // Z ← W0 (not projected), U ← 0.
   const size_t n = w0.size();
   std::vector<float> z = w0, u(n, 0.f), v(n), w(n), wu(n), bias(static_cast<size_t>(c2));
@@ -124,9 +131,12 @@ LayerSolution solve_admm(Backend& be, const GramStats& gs, const GramStats& sel,
   sol.stop_reason = "max_iterations";
   for (int it = 0; it < rule.max_iterations; ++it) {
     if (rho != factored_rho) {  // once per ρ value
+      const auto t = std::chrono::steady_clock::now();
       sys->set_rho(rho);
       factored_rho = rho;
+      sol.times.factorization += seconds_since(t);
     }
+    const auto t_it = std::chrono::steady_clock::now();
     // W-step with V = Z − U.
     for (size_t i = 0; i < n; ++i) v[i] = z[i] - u[i];
     sys->w_step(v.data(), w.data(), bias.data());
@@ -166,6 +176,7 @@ LayerSolution solve_admm(Backend& be, const GramStats& gs, const GramStats& sel,
       sol.best_iteration = it;
     }
     sol.iterations = it + 1;
+    sol.times.iterations += seconds_since(t_it);
     if (on_iter && !on_iter(it, loss)) fail(ErrorCode::kCancelled, "quantization cancelled");
     // The stopping rule (documented in solver.hpp).
     stable = codes == prev_codes ? stable + 1 : 0;

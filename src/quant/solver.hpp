@@ -48,6 +48,19 @@ struct StopRule {
 };
 StopRule stop_rule(const AdmmOptions& opt, int wbits, double projection_loss, double target_ms);
 
+/// Where one layer's solve spent its time (seconds), for the report and the benchmarks.
+struct SolveTimes {
+  double gram = 0;           // streaming the Gram statistics
+  double factorization = 0;  // the once-per-ρ systems
+  double iterations = 0;     // W-steps, projections, dual updates, losses
+  SolveTimes& operator+=(const SolveTimes& o) {
+    gram += o.gram;
+    factorization += o.factorization;
+    iterations += o.iterations;
+    return *this;
+  }
+};
+
 struct LayerSolution {
   std::vector<float> weights;   // dequantized (fake-quant) weights, c2 × K row-major
   std::vector<float> bias;      // c2
@@ -59,6 +72,7 @@ struct LayerSolution {
   int iterations = 0;
   std::string stop_reason;      // max_iterations | converged | plateau | short: <why>
   double scale_factor = 0;      // s of METHOD §3.3
+  SolveTimes times;
 };
 
 /// ρ used at each iteration (METHOD §5: doubled after iterations 0, 50, 100, … up to ρ_max),
