@@ -76,6 +76,22 @@ TEST_CASE("ALS scale fit reproduces METHOD's sanity values on N(0,1) samples") {
   CHECK(s4 * 3 == doctest::Approx(1.92).epsilon(0.03));
 }
 
+TEST_CASE("ALS on a large tensor (sorted runs) gives the direct loop's scale") {
+  // fit() takes the sorted-run path above 65536 values; fit_scale_als is the plain loop. Signed
+  // values with exact duplicates, zeros of both signs and a long tail exercise the sort's keys.
+  std::vector<float> v = gaussian(200000, 31);
+  for (size_t i = 0; i < v.size(); i += 7) v[i] = 0.f;
+  for (size_t i = 3; i < v.size(); i += 11) v[i] = -0.f;
+  for (size_t i = 5; i < v.size(); i += 13) v[i] = 4.5f * v[i] * v[i] * v[i];
+  for (int bits : {4, 8}) {
+    CAPTURE(bits);
+    Quantizer q = Quantizer::for_activations(GridKind::kSymmetric, bits, true);
+    fit(q, v.data(), 1, static_cast<int64_t>(v.size()), false, "als");
+    const double direct = fit_scale_als(v.data(), static_cast<int64_t>(v.size()), 1, q);
+    CHECK(q.scale[0] == doctest::Approx(direct).epsilon(1e-12));
+  }
+}
+
 TEST_CASE("ALS on an all-zero tensor returns scale 1 instead of NaN") {
   std::vector<float> z(100, 0.f);
   Quantizer q = Quantizer::for_weights(GridKind::kSymmetric, 4);
