@@ -1,5 +1,6 @@
 // efq_quantize and efq_model_save_onnx.
 #include "capi/guard.hpp"
+#include "capi/config_options.hpp"
 #include "capi/handles.hpp"
 #include "capi/struct_size.hpp"
 #include "core/sha256.hpp"
