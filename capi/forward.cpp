@@ -9,6 +9,7 @@
 
 #include "backends/backend.hpp"
 #include "capi/guard.hpp"
+#include "capi/config_options.hpp"
 #include "capi/handles.hpp"
 #include "infer/executor.hpp"
 #include "infer/segment.hpp"

@@ -59,14 +59,3 @@ struct efq_report final {
   std::string json;
   double mean_foreground_dice = -1;  // evaluation reports only
 };
-
-namespace efq::capi {
-
-/// The model's conventions overridden by the config's parameters.
-Conventions effective_conventions(const efq_model& m, const efq_config* cfg);
-int config_threads(const efq_config* cfg);
-bool config_int8(const efq_config* cfg);
-quant::QuantOptions quant_options(const efq_config* cfg);
-std::string config_device(const efq_config* cfg);
-
-}  // namespace efq::capi

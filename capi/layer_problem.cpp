@@ -6,6 +6,7 @@
 #include <optional>
 
 #include "capi/guard.hpp"
+#include "capi/config_options.hpp"
 #include "capi/handles.hpp"
 #include "capi/struct_size.hpp"
 #include "quant/layer_problem.hpp"

@@ -1,5 +1,6 @@
 // efq_quantize and efq_model_save_onnx.
 #include "capi/guard.hpp"
+#include "capi/config_options.hpp"
 #include "capi/handles.hpp"
 #include "capi/struct_size.hpp"
 #include "core/sha256.hpp"
@@ -32,31 +33,13 @@ efq_status efq_quantize(efq_context* ctx, const efq_model* model,
     const efq::Conventions conv = efq::capi::effective_conventions(*model, config);
     auto be = efq::create_backend(efq::capi::config_device(config),
                                   efq::capi::config_threads(config));
-    // Calibration batch: each case preprocessed like inference, centre-cropped, stacked on N.
-    std::vector<efq::Tensor> crops;
-    std::vector<int64_t> crop = opt.calib_crop;
+    std::vector<const std::vector<efq::io::Image>*> cases;
     for (size_t i = 0; i < count; ++i) {
       require(calibration[i], "calibration[i]");
-      efq::check_modalities(model->graph, calibration[i]->modalities, conv);
-      efq::Tensor x = efq::prepare_input(calibration[i]->modalities, conv, nullptr, nullptr);
-      if (crop.empty())
-        crop = efq::quant::default_calibration_crop({x.shape[2], x.shape[3], x.shape[4]});
-      crops.push_back(efq::quant::center_crop(x, crop));
+      cases.push_back(&calibration[i]->modalities);
     }
-    efq::Tensor calib = efq::Tensor::zeros({static_cast<int64_t>(count), crops[0].shape[1], crop[0],
-                                            crop[1], crop[2]});
-    const int64_t per = crops[0].numel();
-    for (size_t i = 0; i < count; ++i)
-      std::copy(crops[i].f.begin(), crops[i].f.end(), calib.f.begin() + static_cast<int64_t>(i) * per);
-    crops.clear();
-    efq::Tensor body;
-    if (opt.body_mask) {
-      body = efq::Tensor::zeros({calib.shape[0], 1, crop[0], crop[1], crop[2]});
-      const int64_t vox = crop[0] * crop[1] * crop[2];
-      for (int64_t n = 0; n < calib.shape[0]; ++n)
-        for (int64_t v = 0; v < vox; ++v)
-          body.f[n * vox + v] = calib.f[n * calib.shape[1] * vox + v] != 0.f ? 1.f : 0.f;
-    }
+    const efq::quant::CalibrationBatch batch =
+        efq::quant::make_calibration_batch(model->graph, cases, conv, opt);
     auto q = std::make_unique<efq_model>(*model);
     auto progress = [ctx](int layer, int layers, const std::string& name, int it, double loss) {
       if (!ctx) return true;
@@ -65,7 +48,7 @@ efq_status efq_quantize(efq_context* ctx, const efq_model* model,
       return ctx->progress("quantize", layer, layers, name);
     };
     efq::quant::QuantResult res = efq::quant::quantize_graph(
-        q->graph, *be, calib, opt.body_mask ? &body : nullptr, conv, opt, progress);
+        q->graph, *be, batch.input, batch.body_or_null(), conv, opt, progress);
     if (ctx) ctx->progress("quantize", static_cast<int64_t>(res.layers.size()),
                            static_cast<int64_t>(res.layers.size()), "");
     if (report_out) {

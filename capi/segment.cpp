@@ -3,6 +3,7 @@
 
 #include "backends/backend.hpp"
 #include "capi/guard.hpp"
+#include "capi/config_options.hpp"
 #include "capi/handles.hpp"
 #include "infer/evaluate.hpp"
 #include "io/nifti.hpp"
@@ -13,16 +14,6 @@ using efq::capi::require;
 namespace efq::capi {
 char* dup_string(const std::string& s);
 }
-
-namespace {
-
-bool want_probs(const efq_config* cfg) {
-  if (!cfg) return false;
-  auto it = cfg->ints.find(EFQ_PARAM_WANT_PROBABILITIES);
-  return it != cfg->ints.end() && it->second != 0;
-}
-
-}  // namespace
 
 extern "C" {
 
@@ -37,7 +28,7 @@ efq_status efq_segment(efq_context* ctx, const efq_model* model, const efq_volum
                                   efq::capi::config_threads(config));
     efq::SegmentRequest req;
     req.conventions = efq::capi::effective_conventions(*model, config);
-    req.want_probabilities = want_probs(config);
+    req.want_probabilities = efq::capi::config_want_probabilities(config);
     req.int8 = efq::capi::config_int8(config);
     if (ctx)
       req.on_window = [ctx](int done, int total) {
@@ -112,8 +103,7 @@ efq_status efq_evaluate_dice(efq_context* ctx, const efq_model* model, const cha
     efq::SegmentRequest req;
     req.conventions = efq::capi::effective_conventions(*model, config);
     req.int8 = efq::capi::config_int8(config);
-    std::string split = "test";
-    if (config && config->strings.count(EFQ_PARAM_SPLIT)) split = config->strings.at(EFQ_PARAM_SPLIT);
+    const std::string split = efq::capi::config_split(config);
     auto on_case = [ctx](int i, int n, const std::string& name) {
       if (ctx) ctx->log(EFQ_LOG_INFO, "case " + std::to_string(i + 1) + "/" + std::to_string(n) + ": " + name);
       return ctx ? ctx->progress("evaluate", i, n, name) : true;

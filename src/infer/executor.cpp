@@ -164,18 +164,16 @@ std::vector<Tensor> Executor::execute(std::vector<Tensor> inputs, bool shapes_on
     for (Tensor& t : outs) ctx.out.push_back(&t);
     try {
       fns_[k](ctx);
-    } catch (const Error& e) {
+    } catch (...) {  // a foreign exception here came from a backend kernel
+      const Error e = current_exception_as_error(ErrorCode::kBackend);
       const std::string msg = e.what();
-      if (msg.find("node '") != std::string::npos) throw;
+      if (msg.find("node '") != std::string::npos) throw e;
+      const bool shape_hint = e.code() != ErrorCode::kOutOfMemory && e.code() != ErrorCode::kBackend &&
+                              (n.op == "Add" || n.op == "Concat" || n.op == "Mul");
       fail(e.code(), n.describe() + ": " + msg +
-                         (n.op == "Add" || n.op == "Concat" || n.op == "Mul"
-                              ? " (is the input size a multiple of the network's downsampling? "
-                                "set a ROI with --roi)"
-                              : ""));
-    } catch (const std::bad_alloc&) {
-      fail(ErrorCode::kOutOfMemory, n.describe() + ": out of memory");
-    } catch (const std::exception& e) {
-      fail(ErrorCode::kBackend, n.describe() + ": " + e.what());
+                         (shape_hint ? " (is the input size a multiple of the network's downsampling? "
+                                       "set a sliding-window ROI, EFQ_PARAM_ROI_D/H/W)"
+                                     : ""));
     }
     for (size_t o = 0; o < n.outputs.size(); ++o) {
       vals[n.outputs[o]] = std::move(outs[o]);

@@ -6,14 +6,12 @@
 #include <string>
 #include <vector>
 
+#include "core/region.hpp"
+
 namespace efq::infer {
 
-/// A named set of label values (an nnU-Net v2 region); its mask is "label in labels".
-/// @since 0.1
-struct Region {
-  std::string name;
-  std::vector<int> labels;
-};
+/// efq::Region (core/region.hpp) under its historical name.
+using Region = efq::Region;
 
 /// Dice = 2|P ∩ R| / (|P| + |R|) of two masks (nonzero = inside). Conventions: both empty -> 1,
 /// exactly one empty -> 0. Throws kInvalidArgument when the sizes differ.

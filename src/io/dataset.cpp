@@ -79,7 +79,7 @@ void parse_labels(const Json& j, const std::string& file, Dataset* ds) {
   }
   for (const auto& [k, v] : labels.items()) {
     if (k == "background" || k == "ignore") continue;
-    infer::Region r;
+    Region r;
     r.name = k;
     if (v.is_array()) {
       for (const Json& e : v) r.labels.push_back(label_value(e, k, file));

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "infer/metrics.hpp"
+#include "core/region.hpp"
 
 namespace efq::io {
 
@@ -29,7 +29,7 @@ struct Dataset {
   /// Region datasets (some label's value is a list, e.g. "whole tumor": [1, 2, 3]): every
   /// non-background label as a region, in file order (nnU-Net's order; regions_class_order[i]
   /// is the value written for regions[i]). Empty for softmax datasets.
-  std::vector<infer::Region> regions;
+  std::vector<Region> regions;
   std::vector<int> regions_class_order;
   std::string file_ending = ".nii.gz";
   /// imagesTr/labelsTr and imagesTs/labelsTs, sorted by case name.

@@ -2,6 +2,9 @@
 // (the targets) and the attention, then one pass through the network being quantized in which
 // every layer, when reached, takes its input from the partially-quantized network, fits its
 // activation grid, solves for its weights, and runs quantized for everything downstream.
+// The steps, each in its own file: plan (plan.hpp), FP targets (fp_reference.hpp), activation
+// quantizers and their calibration (act_quantizers.hpp), solve and write-back (layer_solve.hpp);
+// the calibration batch is assembled by calibration_batch.hpp.
 #pragma once
 
 #include <functional>
@@ -11,7 +14,9 @@
 #include "backends/backend.hpp"
 #include "graph/graph.hpp"
 #include "infer/conventions.hpp"
+#include "quant/calibration_batch.hpp"
 #include "quant/options.hpp"
+#include "quant/plan.hpp"
 
 namespace efq::quant {
 
@@ -51,14 +56,5 @@ using QuantProgress = std::function<bool(int layer, int layers, const std::strin
 QuantResult quantize_graph(Graph& g, Backend& be, const Tensor& calib, const Tensor* body,
                            const Conventions& conventions, const QuantOptions& opt,
                            const QuantProgress& progress);
-
-/// Whether the value can only hold non-negative numbers (decided from the producing ops).
-bool is_nonnegative(const Graph& g, int value);
-
-/// METHOD §1.4 default calibration crop for a volume of spatial size `s`.
-std::vector<int64_t> default_calibration_crop(const Shape& spatial);
-
-/// Center-crops (zero-pads where smaller) [N, C, D, H, W] to `crop`.
-Tensor center_crop(const Tensor& x, const std::vector<int64_t>& crop);
 
 }  // namespace efq::quant

@@ -184,7 +184,10 @@ int cmd_quantize(int argc, char** argv) {
   }
   efq_model* q = nullptr;
   efq_report* rep = nullptr;
-  check(efq_quantize(ctx.p, m, vptrs.data(), vptrs.size(), cfg.p, &q, &rep), "quantizing");
+  const efq_status qs = efq_quantize(ctx.p, m, vptrs.data(), vptrs.size(), cfg.p, &q, &rep);
+  // The library names the parameter ("layer override: ..."); the CLI adds its flag.
+  const bool override_error = std::string(efq_last_error_message()).rfind("layer override", 0) == 0;
+  check(qs, override_error ? "quantizing (--layer)" : "quantizing");
   std::unique_ptr<efq_model, void (*)(efq_model*)> own_q(q, efq_model_destroy);
   std::unique_ptr<efq_report, void (*)(efq_report*)> own_r(rep, efq_report_destroy);
   if (interrupted()) throw Failure("interrupted; no output written", interrupted_exit_code());

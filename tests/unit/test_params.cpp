@@ -1,0 +1,171 @@
+// The parameter table (capi/params.cpp) against the public header, efq_param_bounds and the
+// options the C++ core receives (capi/config_options.cpp).
+#include <doctest/doctest.h>
+
+#include <fstream>
+#include <map>
+#include <memory>
+#include <regex>
+#include <sstream>
+
+#include "capi/config_options.hpp"
+#include "capi/params.hpp"
+
+using namespace efq;
+using efq::capi::ParamType;
+
+namespace {
+
+struct HeaderParam {
+  int value;
+  std::string default_text;  // "(default V)" on the enum's line, else empty
+};
+
+// EFQ_PARAM_* enumerators of the public header, with the default its comment documents.
+std::map<std::string, HeaderParam> header_params() {
+  std::ifstream f(std::string(EFQ_SOURCE_DIR) + "/include/efficientq/efficientq.h");
+  REQUIRE(f.good());
+  std::map<std::string, HeaderParam> out;
+  const std::regex item(R"(^\s*(EFQ_PARAM_\w+)\s*=\s*(\d+))");
+  const std::regex dflt(R"(\(default ([-0-9.]+)\))");
+  std::string line;
+  while (std::getline(f, line)) {
+    std::smatch m, d;
+    if (!std::regex_search(line, m, item)) continue;
+    HeaderParam p{std::stoi(m[2]), ""};
+    if (std::regex_search(line, d, dflt)) p.default_text = d[1];
+    out[m[1]] = p;
+  }
+  return out;
+}
+
+using Config = std::unique_ptr<efq_config, void (*)(efq_config*)>;
+Config make_config() {
+  efq_config* c = nullptr;
+  REQUIRE(efq_config_create(&c) == EFQ_OK);
+  return Config(c, efq_config_destroy);
+}
+
+double table_default(efq_param p) {
+  double lo = 0, hi = 0, d = 0;
+  REQUIRE(efq_param_bounds(p, &lo, &hi, &d) == EFQ_OK);
+  return d;
+}
+
+}  // namespace
+
+TEST_CASE("every efq_param of the public header has one table row, and no row is extra") {
+  const auto header = header_params();
+  REQUIRE(header.size() >= 35);
+  CHECK(header.at("EFQ_PARAM_EARLY_STOP").value == 58);  // append-only: values never move
+  for (const auto& [name, hp] : header) {
+    CAPTURE(name);
+    int rows = 0;
+    for (const auto& s : capi::param_table()) rows += s.id == hp.value ? 1 : 0;
+    CHECK(rows == 1);
+  }
+  CHECK(capi::param_table().size() == header.size());
+}
+
+TEST_CASE("efq_param_bounds returns the table's bounds and a default within them") {
+  const auto header = header_params();
+  for (const auto& s : capi::param_table()) {
+    CAPTURE(s.name);
+    double lo = -7, hi = -7, d = -7;
+    const efq_status st = efq_param_bounds(s.id, &lo, &hi, &d);
+    if (s.type == ParamType::kString) {
+      CHECK(st == EFQ_ERR_INVALID_ARGUMENT);
+      continue;
+    }
+    REQUIRE(st == EFQ_OK);
+    CHECK(lo == s.min);
+    CHECK(hi == s.max);
+    CHECK(d == s.dflt);
+    CHECK(d >= lo);
+    CHECK(d <= hi);
+    for (const auto& [name, hp] : header)  // the documented default, where the header has one
+      if (hp.value == s.id && !hp.default_text.empty()) CHECK(d == doctest::Approx(std::stod(hp.default_text)));
+  }
+  CHECK(efq_param_bounds(static_cast<efq_param>(3), nullptr, nullptr, nullptr) == EFQ_ERR_INVALID_ARGUMENT);
+}
+
+TEST_CASE("an empty config gives the quantizer options the table's defaults") {
+  const auto cfg = make_config();
+  const quant::QuantOptions o = capi::quant_options(cfg.get());
+  CHECK(o.wbits == table_default(EFQ_PARAM_WBITS));
+  CHECK(o.abits == table_default(EFQ_PARAM_ABITS));
+  CHECK(!o.per_channel == (table_default(EFQ_PARAM_PER_TENSOR) != 0));
+  CHECK(o.attention == (table_default(EFQ_PARAM_ATTENTION) != 0));
+  CHECK(o.admm.regularizer == (table_default(EFQ_PARAM_REGULARIZER) != 0));
+  CHECK(o.admm.iterations == table_default(EFQ_PARAM_ITERATIONS));
+  CHECK(o.admm.rho_mult == table_default(EFQ_PARAM_RHO));
+  CHECK(o.admm.rho_max_mult == 100 * table_default(EFQ_PARAM_RHO));
+  CHECK(o.admm.eta_mult == table_default(EFQ_PARAM_ETA));
+  CHECK(o.body_mask == (table_default(EFQ_PARAM_BODY_MASK) != 0));
+  CHECK(o.first_last_8bit == (table_default(EFQ_PARAM_FIRST_LAST_8BIT) != 0));
+  CHECK(static_cast<int>(o.act_scale) == table_default(EFQ_PARAM_ACT_SCALE_SEARCH));
+  CHECK(o.admm.early_stop == (table_default(EFQ_PARAM_EARLY_STOP) != 0));
+  CHECK(quant::to_string(o.method) == capi::param_spec(EFQ_PARAM_METHOD).dflt_string);
+  CHECK(quant::to_string(o.grid) == capi::param_spec(EFQ_PARAM_GRID).dflt_string);
+  CHECK(o.calib_crop.empty());
+  CHECK(o.overrides.empty());
+  CHECK(capi::config_threads(cfg.get()) == table_default(EFQ_PARAM_THREADS));
+  CHECK(capi::config_split(cfg.get()) == capi::param_spec(EFQ_PARAM_SPLIT).dflt_string);
+  const Conventions c;  // an unset parameter keeps the model's value; the table shows the default
+  CHECK(c.overlap == table_default(EFQ_PARAM_OVERLAP));
+  CHECK(c.threshold == table_default(EFQ_PARAM_THRESHOLD));
+  CHECK(to_string(c.activation) == capi::param_spec(EFQ_PARAM_ACTIVATION).dflt_string);
+}
+
+TEST_CASE("values set in a config reach the quantizer options") {
+  const auto cfg = make_config();
+  REQUIRE(efq_config_set_int(cfg.get(), EFQ_PARAM_WBITS, 3) == EFQ_OK);
+  REQUIRE(efq_config_set_int(cfg.get(), EFQ_PARAM_ABITS, 0) == EFQ_OK);
+  REQUIRE(efq_config_set_int(cfg.get(), EFQ_PARAM_ITERATIONS, 7) == EFQ_OK);
+  REQUIRE(efq_config_set_real(cfg.get(), EFQ_PARAM_RHO, 2.0) == EFQ_OK);
+  REQUIRE(efq_config_set_int(cfg.get(), EFQ_PARAM_PER_TENSOR, 1) == EFQ_OK);
+  REQUIRE(efq_config_set_int(cfg.get(), EFQ_PARAM_EARLY_STOP, 0) == EFQ_OK);
+  REQUIRE(efq_config_set_int(cfg.get(), EFQ_PARAM_ACT_SCALE_SEARCH, 2) == EFQ_OK);
+  REQUIRE(efq_config_set_string(cfg.get(), EFQ_PARAM_LAYER_OVERRIDES, "a=w8;b=skip;") == EFQ_OK);
+  const quant::QuantOptions o = capi::quant_options(cfg.get());
+  CHECK(o.wbits == 3);
+  CHECK(o.abits == 0);
+  CHECK(o.admm.iterations == 7);
+  CHECK(o.admm.rho_max_mult == 200.0);
+  CHECK(!o.per_channel);
+  CHECK(!o.admm.early_stop);
+  CHECK(o.act_scale == quant::ActScaleRule::kNetworkError);
+  REQUIRE(o.overrides.size() == 2);
+  CHECK(o.overrides.at("a").wbits == 8);
+  CHECK(o.overrides.at("b").skip);
+}
+
+TEST_CASE("the faithful grid keeps its fixed iteration count and per-tensor scales") {
+  const auto cfg = make_config();
+  REQUIRE(efq_config_set_string(cfg.get(), EFQ_PARAM_GRID, "faithful") == EFQ_OK);
+  REQUIRE(efq_config_set_int(cfg.get(), EFQ_PARAM_EARLY_STOP, 1) == EFQ_OK);
+  const quant::QuantOptions o = capi::quant_options(cfg.get());
+  CHECK(!o.admm.early_stop);
+  CHECK(!o.per_channel);
+}
+
+TEST_CASE("set_int/set_real refuse values outside the table's bounds and the wrong type") {
+  const auto cfg = make_config();
+  for (const auto& s : capi::param_table()) {
+    CAPTURE(s.name);
+    if (s.type == ParamType::kInt) {
+      CHECK(efq_config_set_int(cfg.get(), s.id, static_cast<int64_t>(s.max) + 1) == EFQ_ERR_INVALID_ARGUMENT);
+      CHECK(efq_config_set_int(cfg.get(), s.id, static_cast<int64_t>(s.min) - 1) == EFQ_ERR_INVALID_ARGUMENT);
+      CHECK(efq_config_set_int(cfg.get(), s.id, static_cast<int64_t>(s.min)) == EFQ_OK);
+      CHECK(efq_config_set_real(cfg.get(), s.id, s.min) == EFQ_ERR_INVALID_ARGUMENT);
+    } else if (s.type == ParamType::kReal) {
+      CHECK(efq_config_set_real(cfg.get(), s.id, s.max * 2 + 1) == EFQ_ERR_INVALID_ARGUMENT);
+      CHECK(efq_config_set_real(cfg.get(), s.id, s.max) == EFQ_OK);
+      CHECK(efq_config_set_int(cfg.get(), s.id, 0) == EFQ_ERR_INVALID_ARGUMENT);
+    } else {
+      CHECK(efq_config_set_int(cfg.get(), s.id, 0) == EFQ_ERR_INVALID_ARGUMENT);
+      if (!s.dflt_string.empty())
+        CHECK(efq_config_set_string(cfg.get(), s.id, s.dflt_string.c_str()) == EFQ_OK);
+    }
+  }
+}
