@@ -69,8 +69,11 @@ struct GramStats {
 class AdmmSystem {
  public:
   virtual ~AdmmSystem() = default;
-  /// Prepares the W-step for this ρ (a factorization; call once per distinct value).
-  virtual void set_rho(double rho) = 0;
+  /// Prepares the W-step for ρ. `factored_rho` (≥ ρ) is the value whose system gets factored:
+  /// equal to ρ normally (once per distinct value); larger for a ρ that serves a single
+  /// iteration, whose W-step the backend may then solve by conjugate gradients preconditioned
+  /// with the larger value's factorization (to single precision) instead of factoring twice.
+  virtual void set_rho(double rho, double factored_rho) = 0;
   /// W-step for V = Z − U (c2×k, row-major): writes W (c2×k) and the bias b (c2).
   virtual void w_step(const float* v, float* w, float* b) = 0;
   /// Mean loss Σ_j h_j ||[Z|b] x̃_j − y_j||² / (count·c2) under the *select* statistics, for

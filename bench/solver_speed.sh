@@ -25,9 +25,9 @@ cc -std=c99 -O2 -Wall -Wextra -Werror -Iinclude bench/solver_speed.c -Lbuild -le
 [[ -n "${LIB_DIR:-}" ]] && export LD_LIBRARY_PATH=$LIB_DIR
 cores=$(nproc)
 rows=()
-# Two runs per size: 2 iterations (= 2 Cholesky factorizations, ρ doubles after iteration 0) and
-# ITERATIONS (still 2 factorizations while ITERATIONS <= 51), so that
-#   per iteration = (solve_N − solve_2) / (N − 2),   one factorization = (solve_2 − 2·per) / 2.
+# Two runs per size: 2 iterations (one factorization, at ρ1; iteration 0 at ρ0 by CG on it) and
+# ITERATIONS (still one factorization while ITERATIONS <= 51), so that
+#   per iteration = (solve_N − solve_2) / (N − 2),   factorization + CG = solve_2 − per.
 for dev in "${devices[@]}"; do
 for c in 64 128 256; do
   for t in 1 "$cores"; do
@@ -36,7 +36,7 @@ for c in 64 128 256; do
     read -r _ _ _ _ solve2 _ _ _ <"$out/line2"
     read -r ch k1 it add solve _ before after <"$out/line"
     per=$(awk "BEGIN{printf \"%.1f\", 1000 * ($solve - $solve2) / ($it - 2)}")
-    fact=$(awk "BEGIN{printf \"%.2f\", ($solve2 - 2 * $per / 1000) / 2}")
+    fact=$(awk "BEGIN{printf \"%.2f\", $solve2 - $per / 1000}")
     rows+=("| $dev | $ch | $k1 | $t | $add | $fact | $per | $solve | $(( $(cat "$out/mem") / 1024 )) | $before | $after |")
     echo "${rows[-1]}"
   done
@@ -49,13 +49,14 @@ done
   echo "one 3×3×3 convolution C → C, random 24³ input (13 824 output positions) and random target,"
   echo "W4 per channel, $iters ADMM iterations, solved through the experimental layer API"
   echo "(\`efq_layer_problem_*\`, the code the quantizer runs for every layer). k1 = 27·C + 1 is the"
-  echo "order of the normal matrix. Per ρ value (5 in a 200-iteration run, 2 here) the backend"
-  echo "factors and inverts the k×k weight system (bias eliminated) in double precision; each"
+  echo "order of the normal matrix. Per ρ value (4 in a 200-iteration run, 1 here: ρ0 serves only"
+  echo "iteration 0, which is solved by conjugate gradients preconditioned with ρ1's factorization)"
+  echo "the backend factors and inverts the k×k weight system (bias eliminated) in double; each"
   echo "iteration is then two single-precision C×k by k×k products (the W-step against the inverse,"
   echo "and the monitoring loss), the grid projection and the dual update. The early stopping rule is"
   echo "off here (EFQ_PARAM_EARLY_STOP 0), so every run makes exactly the iterations asked for."
   echo
-  echo "| device | channels | k1 | threads | Gram accumulation (s) | one factorization (s) | one iteration (ms) | solve, $iters iterations (s) | peak RSS (MiB) | MSE projection | MSE EfficientQ |"
+  echo "| device | channels | k1 | threads | Gram accumulation (s) | one factorization + iteration 0 by CG (s) | one iteration (ms) | solve, $iters iterations (s) | peak RSS (MiB) | MSE projection | MSE EfficientQ |"
   echo "|---|---|---|---|---|---|---|---|---|---|---|"
   printf '%s\n' "${rows[@]}"
 } >"${OUT_MD:-docs/solver-speed.md}"

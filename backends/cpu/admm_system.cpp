@@ -11,26 +11,12 @@
 #include <cmath>
 
 #include "backends/cpu/cpu_backend.hpp"
+#include "backends/cpu/serial_blas.hpp"
 #include "core/error.hpp"
 
 namespace efq {
 
 namespace {
-
-// OpenBLAS's own threading changes its results with the thread count, so every call here is
-// single-threaded (OpenBLAS's count set to 1 for the duration, then put back) and the
-// parallelism is ours: OpenMP over a fixed grid of tiles, each tile one BLAS call, so every
-// number is computed the same way whatever the thread count.
-class SerialBlas {
- public:
-  SerialBlas() : prev_(openblas_get_num_threads()) { openblas_set_num_threads(1); }
-  ~SerialBlas() { openblas_set_num_threads(prev_); }
-  SerialBlas(const SerialBlas&) = delete;
-  SerialBlas& operator=(const SerialBlas&) = delete;
-
- private:
-  int prev_;
-};
 
 constexpr int kTileOrder = 256;  // tile edge of the blocked factorization and inverse
 
@@ -117,6 +103,7 @@ class CpuAdmmSystem final : public AdmmSystem {
         eta_(eta) {
     if (select.k1 != k1_ || select.c2 != c2_)
       fail(ErrorCode::kInternal, "admm_system: solve and select statistics differ in shape");
+    same_stats_ = &select == &solve;
     const double* a = solve.A.data();
     g_.resize(static_cast<size_t>(k_));
     for (int64_t i = 0; i < k_; ++i) g_[i] = a[i * k1_ + k_];
@@ -170,10 +157,19 @@ class CpuAdmmSystem final : public AdmmSystem {
     grow(ar_.rows, static_cast<size_t>(c2_ * k1_));
   }
 
-  void set_rho(double rho) override {
+  void set_rho(double rho, double factored_rho) override {
     rho_ = rho;
     codes_valid_ = false;  // rebuild P at the next loss (bounds the drift of its row updates)
-    // S = 2·G_ww + (η + ρ)·I − (4/c)·g gᵀ (lower triangle, row-major), then S⁻¹ in double.
+    // CG needs S(ρ)·p from the single-precision Gram matrix, which holds the select statistics:
+    // only when they are the solve statistics; otherwise factor ρ itself.
+    if (!(factored_rho > rho) || !same_stats_) factored_rho = rho;
+    cg_ = factored_rho != rho;
+    if (factored_rho != factored_) factor(factored_rho);
+  }
+
+  // S = 2·G_ww + (η + ρ)·I − (4/c)·g gᵀ (lower triangle, row-major), then S⁻¹ in double.
+  void factor(double rho) {
+    factored_ = rho;
     double* s = grow(ar_.factor, static_cast<size_t>(k_ * k_));
     const double* a = solve_.A.data();
     for (int64_t i = 0; i < k_; ++i) {
@@ -194,7 +190,11 @@ class CpuAdmmSystem final : public AdmmSystem {
     const int64_t n = c2_ * k_;
 #pragma omp parallel for schedule(static) if (n > 65536)
     for (int64_t i = 0; i < n; ++i) r[i] = base_[i] + rho * v[i];
-    sgemm(c2_, k_, k_, r, k_, ar_.inverse.data(), k_, w);
+    if (cg_) {
+      cg_solve(r, w);
+    } else {
+      sgemm(c2_, k_, k_, r, k_, ar_.inverse.data(), k_, w);
+    }
     for (int64_t o = 0; o < c2_; ++o) {
       double dot = 0;
       for (int64_t i = 0; i < k_; ++i) dot += static_cast<double>(w[o * k_ + i]) * g_[i];
@@ -263,6 +263,64 @@ class CpuAdmmSystem final : public AdmmSystem {
   }
 
  private:
+  // W·S(ρ) = R for every row, by conjugate gradients preconditioned with S(ρ_f)⁻¹ (ρ_f = the
+  // factored value > ρ). The preconditioned operator's eigenvalues (λ+ρ)/(λ+ρ_f), λ ≥ η (S − ρI
+  // is a Schur complement of 2G + ηI), lie in [(η+ρ)/(η+ρ_f), 1]: the iteration count that brings
+  // the error below 1e-7 follows from that bound, fixed before the first step (so the arithmetic
+  // is the same for any data and thread count).
+  void cg_solve(const float* r, float* w) {
+    const int64_t n = c2_ * k_;
+    const double kappa = (eta_ + factored_) / (eta_ + rho_);
+    const double q = (std::sqrt(kappa) - 1) / (std::sqrt(kappa) + 1);
+    const int steps = q <= 0 ? 1 : std::min(40, static_cast<int>(std::ceil(std::log(5e-8) / std::log(q))));
+    std::vector<float>& res = cg_res_; res.assign(r, r + n);
+    std::vector<float>& z = cg_z_; z.resize(static_cast<size_t>(n));
+    std::vector<float>& p = cg_p_; p.resize(static_cast<size_t>(n));
+    std::vector<float>& sp = cg_sp_; sp.resize(static_cast<size_t>(n));
+    std::fill(w, w + n, 0.f);
+    sgemm(c2_, k_, k_, res.data(), k_, ar_.inverse.data(), k_, z.data());
+    p = z;
+    std::vector<double> rz(static_cast<size_t>(c2_));
+    for (int64_t o = 0; o < c2_; ++o) rz[o] = dot(res.data() + o * k_, z.data() + o * k_);
+    for (int s = 0; s < steps; ++s) {
+      apply_s(p.data(), sp.data());
+      for (int64_t o = 0; o < c2_; ++o) {
+        const double pq = dot(p.data() + o * k_, sp.data() + o * k_);
+        const float alpha = pq > 0 ? static_cast<float>(rz[o] / pq) : 0.f;
+        for (int64_t i = 0; i < k_; ++i) {
+          w[o * k_ + i] += alpha * p[o * k_ + i];
+          res[o * k_ + i] -= alpha * sp[o * k_ + i];
+        }
+      }
+      if (s + 1 == steps) break;
+      sgemm(c2_, k_, k_, res.data(), k_, ar_.inverse.data(), k_, z.data());
+      for (int64_t o = 0; o < c2_; ++o) {
+        const double rz_new = dot(res.data() + o * k_, z.data() + o * k_);
+        const float beta = rz[o] > 0 ? static_cast<float>(rz_new / rz[o]) : 0.f;
+        rz[o] = rz_new;
+        for (int64_t i = 0; i < k_; ++i) p[o * k_ + i] = z[o * k_ + i] + beta * p[o * k_ + i];
+      }
+    }
+  }
+
+  // Y = X·S(ρ) = 2·X·G_ww + (η + ρ)·X − (4/c)·(X·g)·gᵀ, G_ww from the single-precision Gram.
+  void apply_s(const float* x, float* y) {
+    sgemm(c2_, k_, k_, x, k_, ar_.gram.data(), k1_, y);
+    for (int64_t o = 0; o < c2_; ++o) {
+      double xg = 0;
+      for (int64_t i = 0; i < k_; ++i) xg += static_cast<double>(x[o * k_ + i]) * g_[i];
+      const double f = 4 * xg / c_;
+      for (int64_t i = 0; i < k_; ++i)
+        y[o * k_ + i] = static_cast<float>(2.0 * y[o * k_ + i] + (eta_ + rho_) * x[o * k_ + i] - f * g_[i]);
+    }
+  }
+
+  double dot(const float* a, const float* b) const {
+    double s = 0;
+    for (int64_t i = 0; i < k_; ++i) s += static_cast<double>(a[i]) * b[i];
+    return s;
+  }
+
   // C (m×n) = A (m×k) · B (k×n), row-major. oneDNN's sgemm splits only m and n between threads,
   // so every element is summed in the same order whatever the thread count (checked by a test).
   static void sgemm(int64_t m, int64_t n, int64_t k, const float* a, int64_t lda, const float* b,
@@ -277,7 +335,9 @@ class CpuAdmmSystem final : public AdmmSystem {
   double eta_, c_ = 1, rho_ = -1, l0_ = 0, norm_ = 1;
   std::vector<double> g_, rb_, theta0_, e_;
   std::vector<float> base_, theta0g_;
-  bool codes_valid_ = false;
+  std::vector<float> cg_res_, cg_z_, cg_p_, cg_sp_;
+  bool codes_valid_ = false, cg_ = false, same_stats_ = false;
+  double factored_ = -1;
 };
 
 }  // namespace

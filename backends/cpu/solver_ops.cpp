@@ -3,10 +3,10 @@
 // deterministic parallel chunks. The ADMM iterations themselves: admm_system.cpp.
 #include <oneapi/dnnl/dnnl.h>
 
-#include <Eigen/Core>
 #include <algorithm>
 
 #include "backends/cpu/cpu_backend.hpp"
+#include "backends/cpu/serial_blas.hpp"
 #include "core/error.hpp"
 
 namespace efq {
@@ -134,16 +134,23 @@ double CpuBackend::gram_quadratic(const std::vector<double>& a, int64_t n, const
                                   int64_t rows) {
   if (static_cast<int64_t>(a.size()) != n * n)
     fail(ErrorCode::kInternal, "gram_quadratic: matrix size mismatch");
-  using RowMat = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-  Eigen::Map<const RowMat> G(a.data(), n, n);
-  Eigen::Map<const RowMat> T(theta, rows, n);
   const int64_t chunk = chunk_for(n), chunks = (rows + chunk - 1) / chunk;
   std::vector<double> part(static_cast<size_t>(chunks));
-#pragma omp parallel for schedule(dynamic, 1) if (chunks > 1 && n >= kParallelFrom)
-  for (int64_t c = 0; c < chunks; ++c) {
-    const auto Tc = T.middleRows(c * chunk, std::min(chunk, rows - c * chunk));
-    const RowMat TG = Tc * G;
-    part[static_cast<size_t>(c)] = (TG.array() * Tc.array()).sum();
+  SerialBlas serial;
+#pragma omp parallel if (chunks > 1 && n >= kParallelFrom)
+  {
+    std::vector<double> tg(static_cast<size_t>(chunk * n));
+#pragma omp for schedule(dynamic, 1)
+    for (int64_t c = 0; c < chunks; ++c) {  // Σ over the chunk's rows of (θ G) ∘ θ
+      const int64_t m = std::min(chunk, rows - c * chunk);
+      const double* tc = theta + c * chunk * n;
+      cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, static_cast<int>(m),
+                  static_cast<int>(n), static_cast<int>(n), 1.0, tc, static_cast<int>(n), a.data(),
+                  static_cast<int>(n), 0.0, tg.data(), static_cast<int>(n));
+      double s = 0;
+      for (int64_t i = 0; i < m * n; ++i) s += tg[static_cast<size_t>(i)] * tc[i];
+      part[static_cast<size_t>(c)] = s;
+    }
   }
   double quad = 0;
   for (double p : part) quad += p;  // in chunk order

@@ -68,9 +68,11 @@ LayerProblem::Result LayerProblem::solve(Backend& be, const QuantOptions& opt, i
     ao.per_channel = opt.per_channel;
     r.solution = solve_admm(be, weighted_, sel, w_, b_, target_std(), wq, ao, on_iter);
     r.solver = "admm";
-    if (opt.keep_best_of_baseline) {
+    // solve_admm's loss_before is this same projection's loss (computed the same way): the
+    // projection itself is rebuilt only when it wins.
+    if (opt.keep_best_of_baseline && r.solution.loss_before < r.solution.loss_after) {
       LayerSolution base = solve_baseline(be, sel, w_, b_, wq, opt.per_channel, "mse");
-      if (base.loss_after < r.solution.loss_after) {
+      {
         base.loss_before = r.solution.loss_before;
         base.iterations = r.solution.iterations;
         base.stop_reason = r.solution.stop_reason;

@@ -132,7 +132,11 @@ LayerSolution solve_admm(Backend& be, const GramStats& gs, const GramStats& sel,
   for (int it = 0; it < rule.max_iterations; ++it) {
     if (rho != factored_rho) {  // once per ρ value
       const auto t = std::chrono::steady_clock::now();
-      sys->set_rho(rho);
+      // A value that serves this iteration only (ρ doubles right after it, as ρ0 does) is solved
+      // against the next value's factorization instead of getting its own.
+      const bool single = opt.rho_double_every > 0 && it % opt.rho_double_every == 0 &&
+                          it + 1 < rule.max_iterations && 2 * rho <= rho_max;
+      sys->set_rho(rho, single ? 2 * rho : rho);
       factored_rho = rho;
       sol.times.factorization += seconds_since(t);
     }

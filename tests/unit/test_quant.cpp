@@ -367,16 +367,20 @@ TEST_CASE("the ADMM system's W-step and loss equal dense double computations, wi
   for (int threads : {1, 2}) {
     auto be = create_backend("cpu", threads);
     auto sys = be->admm_system(st, st, w0.data(), b0.data(), eta);
-    sys->set_rho(rho);
     std::vector<float> w(c2 * k), b(c2);
-    sys->w_step(v.data(), w.data(), b.data());
-    double err = 0;
-    for (int64_t o = 0; o < c2; ++o) {
-      for (int64_t i = 0; i < k; ++i) err = std::max(err, std::abs(w[o * k + i] - theta(i, o)));
-      err = std::max(err, std::abs(b[o] - theta(k, o)));
+    // Factored at ρ, and (a ρ that serves one iteration) by CG against the factorization at 2ρ.
+    for (double factored : {2 * rho, rho}) {
+      sys->set_rho(rho, factored);
+      sys->w_step(v.data(), w.data(), b.data());
+      double err = 0;
+      for (int64_t o = 0; o < c2; ++o) {
+        for (int64_t i = 0; i < k; ++i) err = std::max(err, std::abs(w[o * k + i] - theta(i, o)));
+        err = std::max(err, std::abs(b[o] - theta(k, o)));
+      }
+      CAPTURE(factored);
+      CAPTURE(err);
+      CHECK(err <= tol);
     }
-    CAPTURE(err);
-    CHECK(err <= tol);
     // The loss of a quantized-looking iterate (W rounded to a coarse grid) against the exact one.
     std::vector<float> z(w.size());
     for (size_t i = 0; i < z.size(); ++i) z[i] = 0.25f * std::round(4 * w[i]);
