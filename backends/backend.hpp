@@ -5,8 +5,10 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/tensor.hpp"
@@ -21,6 +23,35 @@ struct WindowParams {
   int64_t group = 1;
   bool transposed = false;                        // set for ConvTranspose geometry
 };
+
+/// Extent of the dilated window along spatial axis d: dilation·(kernel − 1) + 1.
+inline int64_t window_extent(const WindowParams& p, size_t d) {
+  return p.dilation[d] * (p.kernel[d] - 1) + 1;
+}
+
+/// Output size along spatial axis d for an input of size `in` of a convolution, pooling (floor
+/// mode) or im2col: (in + pads − extent) / stride + 1. The one place this formula is written.
+inline int64_t conv_output_size(const WindowParams& p, size_t d, int64_t in) {
+  return (in + p.pad_begin[d] + p.pad_end[d] - window_extent(p, d)) / p.stride[d] + 1;
+}
+
+/// Output size along spatial axis d of a transposed convolution (ConvTranspose):
+/// (in − 1)·stride − pads + extent + output_padding.
+inline int64_t conv_transpose_output_size(const WindowParams& p, size_t d, int64_t in) {
+  const int64_t op = p.output_padding.empty() ? 0 : p.output_padding[d];
+  return (in - 1) * p.stride[d] - p.pad_begin[d] - p.pad_end[d] + window_extent(p, d) + op;
+}
+
+/// [N, channels, output spatial...] for an input x of shape [N, C, spatial...]: conv_output_size,
+/// or conv_transpose_output_size when `transposed`.
+inline Shape conv_output_shape(const WindowParams& p, const Shape& x, int64_t channels,
+                               bool transposed = false) {
+  Shape y{x[0], channels};
+  for (size_t d = 0; d < p.kernel.size(); ++d)
+    y.push_back(transposed ? conv_transpose_output_size(p, d, x[2 + d])
+                           : conv_output_size(p, d, x[2 + d]));
+  return y;
+}
 
 enum class PoolKind { kMax, kAverageIncludePad, kAverageExcludePad };
 
@@ -95,10 +126,32 @@ struct Int8Conv {
   int64_t x_qmin = 0, x_qmax = 255;
 };
 
+/// What a backend reports about itself (efq_build_info, the report's "threads").
+struct BackendInfo {
+  std::string name;                  // "cpu", ...
+  std::vector<std::string> devices;  // the devices it runs on, e.g. {"cpu"}
+  int threads = 1;                   // host threads each call of this backend uses
+  /// Libraries it is built on, (name, version), e.g. {"oneDNN", "2.6.3"}.
+  std::vector<std::pair<std::string, std::string>> versions;
+};
+
+/// The body of a parallel loop: handles the indices [begin, end).
+using RangeFn = std::function<void(int64_t begin, int64_t end)>;
+
+/// A backend keeps its thread count to itself: every call runs with the count it was created with
+/// and leaves the caller's threading state as it found it (DESIGN §5).
 class Backend {
  public:
   virtual ~Backend() = default;
   virtual std::string name() const = 0;
+  /// Name, devices, thread count and library versions of this backend instance.
+  virtual BackendInfo info() const = 0;
+
+  /// Runs fn over [0, n) split into contiguous ranges of at least `grain` indices, on the
+  /// backend's host threads (a sequential call when n <= grain or with one thread). The caller
+  /// must make each index's work independent of the split, so results never depend on the
+  /// thread count. An exception thrown by fn is rethrown here (the first one, once all finish).
+  virtual void parallel_for(int64_t n, int64_t grain, const RangeFn& fn) = 0;
 
   /// y = conv(x, w) + b. x: [N,C,spatial...], w: [O, C/group, k...], b: [O] or null.
   /// `key` identifies the layer so a backend may cache prepared weights across calls; the weights
@@ -157,6 +210,9 @@ class Backend {
 
 /// Names of the compiled-in backends ("cpu", ...).
 std::vector<std::string> backend_names();
+/// info() of each compiled-in backend created with the default thread count, in backend_names()
+/// order (efq_build_info, `efficientq --version`).
+std::vector<BackendInfo> backend_infos();
 /// Create a backend by name ("" or "cpu" = the CPU backend). `threads` <= 0 = library default.
 /// Throws efq::Error(kUnsupported) for an unknown or unavailable device.
 std::unique_ptr<Backend> create_backend(const std::string& name, int threads);

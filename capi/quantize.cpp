@@ -60,7 +60,7 @@ efq_status efq_quantize(efq_context* ctx, const efq_model* model,
           in.calibration_paths.push_back(p);
           in.calibration_sha256.push_back(efq::sha256_file(p));
         }
-      in.threads = efq::capi::config_threads(config);
+      in.threads = be->info().threads;
       auto r = std::make_unique<efq_report>();
       r->json = efq::quant::report_json(res, opt, in);
       *report_out = r.release();

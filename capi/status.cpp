@@ -1,9 +1,9 @@
 // Version, status strings, the thread-local error message.
-#include <dnnl.h>
-
 #include <cstdlib>
+#include <exception>
 #include <string>
 
+#include "backends/backend.hpp"
 #include "capi/guard.hpp"
 
 namespace efq::capi {
@@ -22,11 +22,28 @@ unsigned efq_version_number(void) { return EFQ_VERSION_NUMBER; }
 const char* efq_version_string(void) { return EFQ_VERSION_STRING_BUILD; }
 
 const char* efq_build_info(void) {
+  // Built once, from what each compiled-in backend reports (Backend::info): e.g.
+  // "backends: cpu (devices: cpu; threads: 2; oneDNN 2.6.3, OpenMP 201511, OpenBLAS 0.3.21)".
   static const std::string info = [] {
-    const dnnl_version_t* v = dnnl_version();
-    return std::string("libefficientq ") + EFQ_VERSION_STRING_BUILD + "; backends: cpu (oneDNN " +
-           std::to_string(v->major) + "." + std::to_string(v->minor) + "." +
-           std::to_string(v->patch) + "); compiler: " + __VERSION__;
+    std::string s = std::string("libefficientq ") + EFQ_VERSION_STRING_BUILD + "; backends: ";
+    try {
+      bool first_backend = true;
+      for (const efq::BackendInfo& b : efq::backend_infos()) {
+        s += (first_backend ? "" : ", ") + b.name + " (devices:";
+        first_backend = false;
+        for (const std::string& d : b.devices) s += " " + d;
+        s += "; threads: " + std::to_string(b.threads) + ";";
+        bool first_version = true;
+        for (const auto& v : b.versions) {
+          s += (first_version ? " " : ", ") + v.first + " " + v.second;
+          first_version = false;
+        }
+        s += ")";
+      }
+    } catch (const std::exception& e) {  // a backend that cannot start still leaves a string
+      s += std::string("(unavailable: ") + e.what() + ")";
+    }
+    return s + "; compiler: " + __VERSION__;
   }();
   return info.c_str();
 }

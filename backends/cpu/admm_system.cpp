@@ -9,9 +9,11 @@
 
 #include <algorithm>
 #include <cmath>
+#include <sstream>
 
 #include "backends/cpu/cpu_backend.hpp"
 #include "backends/cpu/serial_blas.hpp"
+#include "backends/cpu/threads.hpp"
 #include "core/error.hpp"
 
 namespace efq {
@@ -97,10 +99,11 @@ T* grow(std::vector<T>& v, size_t n) {
 
 class CpuAdmmSystem final : public AdmmSystem {
  public:
-  CpuAdmmSystem(CpuSolverArena& arena, const GramStats& solve, const GramStats& select,
-                const float* w0, const float* b0, double eta)
-      : ar_(arena), solve_(solve), k1_(solve.k1), k_(solve.k1 - 1), c2_(solve.c2),
-        eta_(eta) {
+  CpuAdmmSystem(CpuSolverArena& arena, int threads, const GramStats& solve,
+                const GramStats& select, const float* w0, const float* b0, double eta)
+      : ar_(arena), threads_(threads), solve_(solve), k1_(solve.k1), k_(solve.k1 - 1),
+        c2_(solve.c2), eta_(eta) {
+    const ScopedThreads scope(threads_);
     if (select.k1 != k1_ || select.c2 != c2_)
       fail(ErrorCode::kInternal, "admm_system: solve and select statistics differ in shape");
     same_stats_ = &select == &solve;
@@ -158,6 +161,7 @@ class CpuAdmmSystem final : public AdmmSystem {
   }
 
   void set_rho(double rho, double factored_rho) override {
+    const ScopedThreads scope(threads_);
     rho_ = rho;
     codes_valid_ = false;  // rebuild P at the next loss (bounds the drift of its row updates)
     // CG needs S(ρ)·p from the single-precision Gram matrix, which holds the select statistics:
@@ -184,6 +188,7 @@ class CpuAdmmSystem final : public AdmmSystem {
   }
 
   void w_step(const float* v, float* w, float* b) override {
+    const ScopedThreads scope(threads_);
     if (rho_ < 0) fail(ErrorCode::kInternal, "admm_system: w_step before set_rho");
     float* r = ar_.rows.data();
     const float rho = static_cast<float>(rho_);
@@ -206,6 +211,7 @@ class CpuAdmmSystem final : public AdmmSystem {
   // and updated by rows of G where codes changed; rebuilt by one GEMM when many did, and at
   // every ρ change against drift) and the constant W0·G: T_o = α_o P_o − (Θ0 G)_o + (b_o − b0_o) G_b.
   double loss(const float* z, const double* row_scale, const float* b) override {
+    const ScopedThreads scope(threads_);
     const int64_t n = c2_ * k_;
     float* c = grow(ar_.codes, static_cast<size_t>(n));
     int64_t changed = 0;
@@ -330,6 +336,7 @@ class CpuAdmmSystem final : public AdmmSystem {
   }
 
   CpuSolverArena& ar_;
+  int threads_;  // the backend's: every call runs under ScopedThreads(threads_)
   const GramStats& solve_;
   int64_t k1_, k_, c2_;
   double eta_, c_ = 1, rho_ = -1, l0_ = 0, norm_ = 1;
@@ -346,7 +353,15 @@ std::unique_ptr<AdmmSystem> CpuBackend::admm_system(const GramStats& solve, cons
                                                     const float* w0, const float* b0, double eta) {
   if (solve.k1 < 2 || solve.c2 < 1 || static_cast<int64_t>(solve.A.size()) != solve.k1 * solve.k1)
     fail(ErrorCode::kInternal, "admm_system: malformed Gram statistics");
-  return std::make_unique<CpuAdmmSystem>(arena_, solve, select, w0, b0, eta);
+  const ScopedThreads scope(threads_);
+  return std::make_unique<CpuAdmmSystem>(arena_, threads_, solve, select, w0, b0, eta);
+}
+
+std::string openblas_version() {
+  std::istringstream config(openblas_get_config());  // "OpenBLAS 0.3.21 NO_AFFINITY ..."
+  std::string name, version;
+  config >> name >> version;
+  return version.empty() ? "unknown" : version;
 }
 
 }  // namespace efq

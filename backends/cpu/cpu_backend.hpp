@@ -1,5 +1,6 @@
 // The CPU backend: oneDNN primitives for convolutions and pooling, plain C++ (OpenMP) for the
-// memory-bound rest. Always built; the oracle for every other backend.
+// memory-bound rest. Always built; the oracle for every other backend. Every method runs under
+// ScopedThreads(threads_) (threads.hpp): the backend's thread count, never the caller's.
 #pragma once
 
 #include <map>
@@ -24,10 +25,13 @@ struct CpuSolverArena {
 
 class CpuBackend final : public Backend {
  public:
+  /// `threads` <= 0: the calling thread's OpenMP default at creation.
   explicit CpuBackend(int threads);
   ~CpuBackend() override;
 
   std::string name() const override { return "cpu"; }
+  BackendInfo info() const override;
+  void parallel_for(int64_t n, int64_t grain, const RangeFn& fn) override;
   void conv(const void* key, const WindowParams& p, const Tensor& x, const Tensor& w,
             const Tensor* b, Tensor& y) override;
   void conv_transpose(const void* key, const WindowParams& p, const Tensor& x, const Tensor& w,
@@ -54,14 +58,19 @@ class CpuBackend final : public Backend {
                         int64_t rows) override;
   void forget(const void* key) override;
 
+  int threads() const { return threads_; }
+
   struct Impl;  // oneDNN state (engine, stream, cached primitives); defined in dnnl_ops.cpp
 
  private:
   std::unique_ptr<Impl> impl_;
   std::shared_ptr<void> int8_cache_;  // int8 primitives by layer key (int8_conv.cpp)
   void int8_forget(const void* key);
-  int threads_;
+  const int threads_;  // resolved at creation (> 0)
   CpuSolverArena arena_;
 };
+
+/// "OpenBLAS 0.3.21" (admm_system.cpp, which owns the BLAS calls).
+std::string openblas_version();
 
 }  // namespace efq

@@ -3,9 +3,8 @@
 // weights are reordered once per layer and shape and cached.
 #include <oneapi/dnnl/dnnl.hpp>
 
-#include <omp.h>
-
 #include "backends/cpu/cpu_backend.hpp"
+#include "backends/cpu/threads.hpp"
 #include "core/error.hpp"
 
 namespace efq {
@@ -100,9 +99,10 @@ void run_prepared(CpuBackend::Impl& im, CpuBackend::Impl::Prepared& pr, const Te
 
 }  // namespace
 
-CpuBackend::CpuBackend(int threads) : impl_(std::make_unique<Impl>()), threads_(threads) {
-  if (threads > 0) omp_set_num_threads(threads);
-}
+// The thread count is resolved here and applied per call (ScopedThreads), never set on the
+// caller's thread: a later backend with the default count gets the default.
+CpuBackend::CpuBackend(int threads)
+    : impl_(std::make_unique<Impl>()), threads_(threads > 0 ? threads : default_threads()) {}
 CpuBackend::~CpuBackend() = default;
 
 void CpuBackend::forget(const void* key) {
@@ -115,12 +115,8 @@ void CpuBackend::forget(const void* key) {
 
 void CpuBackend::conv(const void* key, const WindowParams& p, const Tensor& x, const Tensor& w,
                       const Tensor* b, Tensor& y) {
-  const size_t sr = p.kernel.size();
-  Shape ys{x.shape[0], w.shape[0]};
-  for (size_t d = 0; d < sr; ++d) {
-    int64_t ext = p.dilation[d] * (p.kernel[d] - 1) + 1;
-    ys.push_back((x.shape[2 + d] + p.pad_begin[d] + p.pad_end[d] - ext) / p.stride[d] + 1);
-  }
+  const ScopedThreads scope(threads_);
+  const Shape ys = conv_output_shape(p, x.shape, w.shape[0]);
   y.resize(ys);
   Impl& im = *impl_;
   std::lock_guard<std::mutex> lock(im.mu);
@@ -154,15 +150,14 @@ void CpuBackend::conv(const void* key, const WindowParams& p, const Tensor& x, c
 
 void CpuBackend::conv_transpose(const void* key, const WindowParams& p, const Tensor& x,
                                 const Tensor& w, const Tensor* b, Tensor& y) {
+  const ScopedThreads scope(threads_);
   const size_t sr = p.kernel.size();
   const int64_t cin = w.shape[0], cout_g = w.shape[1], g = p.group;
-  Shape ys{x.shape[0], cout_g * g};
+  const Shape ys = conv_output_shape(p, x.shape, cout_g * g, /*transposed=*/true);
   memory::dims pe_eff;
   bool grow = false;  // output_padding beyond the end pad: trailing outputs get only the bias
   for (size_t d = 0; d < sr; ++d) {
     int64_t op = p.output_padding.empty() ? 0 : p.output_padding[d];
-    ys.push_back((x.shape[2 + d] - 1) * p.stride[d] - p.pad_begin[d] - p.pad_end[d] +
-                 p.dilation[d] * (p.kernel[d] - 1) + op + 1);
     pe_eff.push_back(p.pad_end[d] - op);
     if (pe_eff.back() < 0) grow = true;
   }
@@ -236,12 +231,8 @@ void CpuBackend::conv_transpose(const void* key, const WindowParams& p, const Te
 }
 
 void CpuBackend::pool(PoolKind kind, const WindowParams& p, const Tensor& x, Tensor& y) {
-  const size_t sr = p.kernel.size();
-  Shape ys{x.shape[0], x.shape[1]};
-  for (size_t d = 0; d < sr; ++d) {
-    int64_t ext = p.dilation[d] * (p.kernel[d] - 1) + 1;
-    ys.push_back((x.shape[2 + d] + p.pad_begin[d] + p.pad_end[d] - ext) / p.stride[d] + 1);
-  }
+  const ScopedThreads scope(threads_);
+  const Shape ys = conv_output_shape(p, x.shape, x.shape[1]);
   y.resize(ys);
   Impl& im = *impl_;
   auto alg = kind == PoolKind::kMax ? dnnl::algorithm::pooling_max

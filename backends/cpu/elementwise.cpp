@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "backends/cpu/cpu_backend.hpp"
+#include "backends/cpu/threads.hpp"
 #include "core/error.hpp"
 
 namespace efq {
@@ -99,6 +100,7 @@ void for_broadcast(const Shape& out, const std::vector<int64_t>& sa,
 }  // namespace
 
 void CpuBackend::unary(UnaryKind kind, float alpha, float beta, const Tensor& x, Tensor& y) {
+  const ScopedThreads scope(threads_);
   y.resize(x.shape);
   const int64_t n = x.numel();
   const float* in = x.data();
@@ -108,6 +110,7 @@ void CpuBackend::unary(UnaryKind kind, float alpha, float beta, const Tensor& x,
 }
 
 void CpuBackend::binary(BinaryKind kind, const Tensor& a, const Tensor& b, Tensor& y) {
+  const ScopedThreads scope(threads_);
   Shape out = broadcast_shape(a.shape, b.shape);
   Tensor tmp;
   Tensor& dst = (&y == &a || &y == &b) ? tmp : y;
@@ -129,6 +132,7 @@ void CpuBackend::binary(BinaryKind kind, const Tensor& a, const Tensor& b, Tenso
 }
 
 void CpuBackend::prelu(const Tensor& x, const Tensor& slope, Tensor& y) {
+  const ScopedThreads scope(threads_);
   Shape out = broadcast_shape(x.shape, slope.shape);
   if (out != x.shape)
     fail(ErrorCode::kInvalidArgument, "PRelu slope " + shape_str(slope.shape) +
@@ -146,6 +150,7 @@ void CpuBackend::prelu(const Tensor& x, const Tensor& slope, Tensor& y) {
 
 void CpuBackend::channel_affine(const Tensor& x, const std::vector<float>& scale,
                                 const std::vector<float>& shift, Tensor& y) {
+  const ScopedThreads scope(threads_);
   y.resize(x.shape);
   const int64_t n = x.shape[0], c = x.shape[1];
   const int64_t inner = x.numel() / std::max<int64_t>(n * c, 1);
@@ -159,6 +164,7 @@ void CpuBackend::channel_affine(const Tensor& x, const std::vector<float>& scale
 }
 
 void CpuBackend::softmax(const Tensor& x, int64_t axis, Tensor& y) {
+  const ScopedThreads scope(threads_);
   y.resize(x.shape);
   int64_t outer = 1, inner = 1;
   for (int64_t k = 0; k < axis; ++k) outer *= x.shape[k];

@@ -8,6 +8,7 @@
 #include <mutex>
 
 #include "backends/cpu/cpu_backend.hpp"
+#include "backends/cpu/threads.hpp"
 #include "core/activation_quant.hpp"
 #include "core/error.hpp"
 
@@ -43,14 +44,10 @@ Tag plain(size_t rank) {
 
 void CpuBackend::conv_int8(const void* key, const WindowParams& p, const Tensor& x, const Int8Conv& w,
                            Tensor& y) {
+  const ScopedThreads scope(threads_);
   if (p.group != 1) fail(ErrorCode::kUnsupported, "int8 grouped convolution");
-  const size_t sr = p.kernel.size();
   const int64_t co = w.weight_shape[0];
-  Shape ys{x.shape[0], co};
-  for (size_t d = 0; d < sr; ++d) {
-    const int64_t ext = p.dilation[d] * (p.kernel[d] - 1) + 1;
-    ys.push_back((x.shape[2 + d] + p.pad_begin[d] + p.pad_end[d] - ext) / p.stride[d] + 1);
-  }
+  const Shape ys = conv_output_shape(p, x.shape, co);
   y.resize(ys);
   if (!int8_cache_) int8_cache_ = std::make_shared<Int8Cache>();
   Int8Cache& cache = *static_cast<Int8Cache*>(int8_cache_.get());

@@ -7,6 +7,7 @@
 
 #include "backends/cpu/cpu_backend.hpp"
 #include "backends/cpu/serial_blas.hpp"
+#include "backends/cpu/threads.hpp"
 #include "core/error.hpp"
 
 namespace efq {
@@ -49,6 +50,7 @@ constexpr int64_t kParallelFrom = 256;  // below this order one thread is faster
 
 void CpuBackend::gram_accumulate(const WindowParams& p, const Tensor& x, const Tensor& y,
                                  const float* h, GramStats& st) {
+  const ScopedThreads scope(threads_);
   if (p.group != 1) fail(ErrorCode::kUnsupported, "Gram statistics of a grouped convolution");
   const Geometry g = geometry(p, x, y);
   const int64_t c2 = y.shape[1];
@@ -132,6 +134,7 @@ void CpuBackend::gram_accumulate(const WindowParams& p, const Tensor& x, const T
 
 double CpuBackend::gram_quadratic(const std::vector<double>& a, int64_t n, const double* theta,
                                   int64_t rows) {
+  const ScopedThreads scope(threads_);
   if (static_cast<int64_t>(a.size()) != n * n)
     fail(ErrorCode::kInternal, "gram_quadratic: matrix size mismatch");
   const int64_t chunk = chunk_for(n), chunks = (rows + chunk - 1) / chunk;

@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "backends/cpu/cpu_backend.hpp"
+#include "backends/cpu/threads.hpp"
 #include "core/error.hpp"
 
 namespace efq {
@@ -65,6 +66,7 @@ AxisMap axis_map(const ResizeParams& p, int64_t in, int64_t out, double scale) {
 
 void CpuBackend::resize(const ResizeParams& p, const Tensor& x, const Shape& out_shape,
                         Tensor& y) {
+  const ScopedThreads scope(threads_);
   const int64_t r = x.rank();
   if (r < 3 || r > 5 || static_cast<int64_t>(out_shape.size()) != r)
     fail(ErrorCode::kUnsupported, "Resize of a rank-" + std::to_string(r) + " tensor");
@@ -115,6 +117,7 @@ void CpuBackend::resize(const ResizeParams& p, const Tensor& x, const Shape& out
 }
 
 void CpuBackend::concat(const std::vector<const Tensor*>& xs, int64_t axis, Tensor& y) {
+  const ScopedThreads scope(threads_);
   Shape out = xs.at(0)->shape;
   out[axis] = 0;
   for (const Tensor* t : xs) {
@@ -143,6 +146,7 @@ void CpuBackend::concat(const std::vector<const Tensor*>& xs, int64_t axis, Tens
 
 void CpuBackend::instance_norm(const Tensor& x, const Tensor& scale, const Tensor& bias, float eps,
                                Tensor& y) {
+  const ScopedThreads scope(threads_);
   y.resize(x.shape);
   const int64_t n = x.shape[0], c = x.shape[1];
   const int64_t inner = x.numel() / std::max<int64_t>(n * c, 1);
@@ -164,6 +168,7 @@ void CpuBackend::instance_norm(const Tensor& x, const Tensor& scale, const Tenso
 }
 
 void CpuBackend::reduce_mean(const Tensor& x, const std::vector<int64_t>& axes, Tensor& y) {
+  const ScopedThreads scope(threads_);
   Shape out = x.shape;
   std::vector<bool> red(x.shape.size(), false);
   for (int64_t a : axes) {

@@ -38,15 +38,14 @@ WindowParams window(const Node& n, const Shape& x, const std::vector<int64_t>& k
     for (size_t d = 0; d < sr; ++d) {
       int64_t out = (x[2 + d] + p.stride[d] - 1) / p.stride[d];
       int64_t total = std::max<int64_t>(
-          (out - 1) * p.stride[d] + (p.kernel[d] - 1) * p.dilation[d] + 1 - x[2 + d], 0);
+          (out - 1) * p.stride[d] + window_extent(p, d) - x[2 + d], 0);
       int64_t small = total / 2, big = total - small;
       p.pad_begin[d] = ap == "SAME_UPPER" ? small : big;
       p.pad_end[d] = ap == "SAME_UPPER" ? big : small;
     }
   }
   for (size_t d = 0; d < sr; ++d) {
-    int64_t ext = p.dilation[d] * (p.kernel[d] - 1) + 1;
-    if (x[2 + d] + p.pad_begin[d] + p.pad_end[d] < ext)
+    if (x[2 + d] + p.pad_begin[d] + p.pad_end[d] < window_extent(p, d))
       err("input " + shape_str(x) + " is smaller than the kernel window");
   }
   return p;
@@ -85,11 +84,7 @@ void op_conv(OpContext& c) {
   const Tensor* b = c.has_input(2) ? c.in[2] : nullptr;
   if (b && b->numel() != w.shape[0]) c.error("bias size does not match output channels");
   if (c.shapes_only) {
-    Shape ys{x.shape[0], w.shape[0]};
-    for (size_t d = 0; d < p.kernel.size(); ++d)
-      ys.push_back((x.shape[2 + d] + p.pad_begin[d] + p.pad_end[d] -
-                    (p.dilation[d] * (p.kernel[d] - 1) + 1)) / p.stride[d] + 1);
-    c.out[0]->shape = ys;
+    c.out[0]->shape = conv_output_shape(p, x.shape, w.shape[0]);
     return;
   }
   if (c.int8) {
@@ -126,8 +121,10 @@ WindowParams transpose_window(const Node& n, const Shape& x, const Tensor& w) {
     if (out_shape.size() > sr) out_shape.erase(out_shape.begin(), out_shape.end() - sr);
     for (size_t d = 0; d < sr; ++d) {
       int64_t target = out_shape.empty() ? x[2 + d] * p.stride[d] : out_shape[d];
-      int64_t total = p.stride[d] * (x[2 + d] - 1) + p.output_padding[d] +
-                      (p.kernel[d] - 1) * p.dilation[d] + 1 - target;
+      // The full transposed output (no pads) minus the target.
+      WindowParams full = p;
+      full.pad_begin[d] = full.pad_end[d] = 0;
+      int64_t total = conv_transpose_output_size(full, d, x[2 + d]) - target;
       if (total < 0)
         fail(ErrorCode::kUnsupported, n.describe() + ": output_shape larger than the full transposed output");
       p.pad_begin[d] = ap == "SAME_UPPER" ? total / 2 : total - total / 2;
@@ -146,11 +143,7 @@ void op_conv_transpose(OpContext& c) {
   const WindowParams p = transpose_window(c.n, x.shape, w);
   const Tensor* b = c.has_input(2) ? c.in[2] : nullptr;
   if (c.shapes_only) {
-    Shape ys{x.shape[0], w.shape[1] * p.group};
-    for (size_t d = 0; d < p.kernel.size(); ++d)
-      ys.push_back((x.shape[2 + d] - 1) * p.stride[d] - p.pad_begin[d] - p.pad_end[d] +
-                   p.dilation[d] * (p.kernel[d] - 1) + p.output_padding[d] + 1);
-    c.out[0]->shape = ys;
+    c.out[0]->shape = conv_output_shape(p, x.shape, w.shape[1] * p.group, /*transposed=*/true);
     return;
   }
   c.be.conv_transpose(&c.n, p, x, w, b, *c.out[0]);
@@ -166,9 +159,10 @@ void op_pool(OpContext& c) {
   Shape ys{x.shape[0], x.shape[1]};
   const bool ceil_mode = c.n.attr_int("ceil_mode", 0) != 0;
   for (size_t d = 0; d < sr; ++d) {
-    int64_t ext = p.dilation[d] * (p.kernel[d] - 1) + 1;
-    int64_t span = x.shape[2 + d] + p.pad_begin[d] + p.pad_end[d] - ext;
-    int64_t out = (ceil_mode ? (span + p.stride[d] - 1) / p.stride[d] : span / p.stride[d]) + 1;
+    const int64_t ext = window_extent(p, d);
+    const int64_t span = x.shape[2 + d] + p.pad_begin[d] + p.pad_end[d] - ext;
+    int64_t out = ceil_mode ? (span + p.stride[d] - 1) / p.stride[d] + 1
+                            : conv_output_size(p, d, x.shape[2 + d]);
     if (ceil_mode && (out - 1) * p.stride[d] >= x.shape[2 + d] + p.pad_begin[d]) --out;
     // Extend the end padding so the window count matches (ceil mode).
     int64_t need = (out - 1) * p.stride[d] + ext - (x.shape[2 + d] + p.pad_begin[d]);

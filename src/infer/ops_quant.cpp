@@ -13,6 +13,8 @@ namespace efq {
 
 namespace {
 
+constexpr int64_t kParallelMin = int64_t{1} << 16;  // elements below which a loop runs sequentially
+
 void op_fake_quant(OpContext& c) {
   const Tensor& x = c.input(0);
   if (c.shapes_only) {
@@ -32,10 +34,9 @@ void op_fake_quant(OpContext& c) {
   y.resize(x.shape);
   const int64_t n = x.numel();
   const float sf = static_cast<float>(s);
-#pragma omp parallel for schedule(static) if (n > 65536)
-  for (int64_t i = 0; i < n; ++i) {
-    y.f[i] = activation_fake_quant(x.f[i], sf, z, lo, hi);
-  }
+  c.be.parallel_for(n, kParallelMin, [&](int64_t i0, int64_t i1) {
+    for (int64_t i = i0; i < i1; ++i) y.f[i] = activation_fake_quant(x.f[i], sf, z, lo, hi);
+  });
 }
 
 // The zero point input (k) of a per-tensor Q/DQ node, 0 when omitted.
@@ -65,9 +66,11 @@ void op_quantize_linear(OpContext& c) {
   const float sf = s.f.at(0);
   if (!(sf > 0)) c.error("scale must be positive");
   const int64_t n = x.numel();
-#pragma omp parallel for schedule(static) if (n > 65536)
-  for (int64_t i = 0; i < n; ++i)
-    y.f[i] = static_cast<float>(std::min(std::max(std::nearbyint(static_cast<double>(x.f[i] / sf)) + zp, lo), hi));
+  c.be.parallel_for(n, kParallelMin, [&](int64_t i0, int64_t i1) {
+    for (int64_t i = i0; i < i1; ++i)
+      y.f[i] = static_cast<float>(
+          std::min(std::max(std::nearbyint(static_cast<double>(x.f[i] / sf)) + zp, lo), hi));
+  });
 }
 
 void op_dequantize_linear(OpContext& c) {
@@ -84,9 +87,10 @@ void op_dequantize_linear(OpContext& c) {
   const float sf = s.f.at(0);
   const int64_t n = x.numel();
   const bool ints = x.dtype == DType::kInt64;
-#pragma omp parallel for schedule(static) if (n > 65536)
-  for (int64_t i = 0; i < n; ++i)
-    y.f[i] = static_cast<float>((ints ? static_cast<double>(x.i[i]) : x.f[i]) - zp) * sf;
+  c.be.parallel_for(n, kParallelMin, [&](int64_t i0, int64_t i1) {
+    for (int64_t i = i0; i < i1; ++i)
+      y.f[i] = static_cast<float>((ints ? static_cast<double>(x.i[i]) : x.f[i]) - zp) * sf;
+  });
 }
 
 }  // namespace

@@ -20,8 +20,9 @@ double output_error(Backend& be, const Graph& g, const Node& layer, const Tensor
   const float sf = static_cast<float>(q.scale[0]);
   const double lo = static_cast<double>(q.qmin), hi = static_cast<double>(q.qmax);
   const int64_t n = x.numel();
-#pragma omp parallel for schedule(static) if (n > 65536)
-  for (int64_t i = 0; i < n; ++i) xq.f[i] = activation_fake_quant(x.f[i], sf, 0.0, lo, hi);
+  be.parallel_for(n, int64_t{1} << 16, [&](int64_t i0, int64_t i1) {
+    for (int64_t i = i0; i < i1; ++i) xq.f[i] = activation_fake_quant(x.f[i], sf, 0.0, lo, hi);
+  });
   const Tensor& w = g.values[layer.inputs[1]].data;
   const Tensor* b = layer.inputs.size() > 2 && layer.inputs[2] >= 0 ? &g.values[layer.inputs[2]].data : nullptr;
   const WindowParams wp = conv_window(g, layer, x.shape);
@@ -49,10 +50,11 @@ double output_error(Backend& be, const Graph& g, const Node& layer, const Tensor
 // between them; keeps in `q` the scale with the smallest error(scale). Returns the rule for the
 // report: "als" when min-max is no wider, else "<kind>: als", "<kind>: minmax" or
 // "<kind>: als*(minmax/als)^t".
-std::string search_activation_scale(const Tensor& x, Quantizer& q, const std::string& kind,
+std::string search_activation_scale(Backend& be, const Tensor& x, Quantizer& q,
+                                    const std::string& kind,
                                     const std::function<double(double)>& error) {
   Quantizer mm = q;
-  fit(mm, x.data(), 1, x.numel(), false, "minmax");
+  fit(be, mm, x.data(), 1, x.numel(), false, "minmax");
   const double s0 = q.scale[0], s1 = mm.scale[0];
   if (!(s1 > s0 * 1.0001)) return "als";
   double best_e = error(s0), best_s = s0, best_t = 0;
@@ -102,7 +104,7 @@ ActCalibration calibrate_activation(Graph& g, Backend& be, int fq_index, const T
   Quantizer aq = Quantizer::for_activations(opt.grid, p.abits, p.act_signed);
   ActCalibration out;
   out.rule = opt.method == Method::kRtn ? "minmax" : "als";
-  fit(aq, x.data(), 1, x.numel(), false, out.rule);
+  fit(be, aq, x.data(), 1, x.numel(), false, out.rule);
   if (opt.act_scale != ActScaleRule::kAls && opt.method == Method::kEfficientQ &&
       opt.grid != GridKind::kFaithful && aq.zero_point[0] == 0) {
     const Attention* att = ref.attention.get();
@@ -111,7 +113,7 @@ ActCalibration calibrate_activation(Graph& g, Backend& be, int fq_index, const T
       const Tensor& y = ref.targets.at(layer.outputs[0]);
       std::vector<float> h;
       if (att) h = att->weights_for(y.shape);
-      out.rule = search_activation_scale(x, aq, "layer", [&](double s) {
+      out.rule = search_activation_scale(be, x, aq, "layer", [&](double s) {
         Quantizer c = aq;
         c.scale[0] = s;
         return output_error(be, g, layer, x, y, h, c);
@@ -119,7 +121,7 @@ ActCalibration calibrate_activation(Graph& g, Backend& be, int fq_index, const T
     } else {
       std::vector<float> h;
       if (att) h = att->weights_for(ref.probabilities.shape);
-      out.rule = search_activation_scale(x, aq, "network", [&](double s) {
+      out.rule = search_activation_scale(be, x, aq, "network", [&](double s) {
         return network_error(g, be, calib, n, s, ref.probabilities, h, conv.activation);
       });
     }

@@ -266,43 +266,51 @@ void fit_asymmetric(const float* v, int64_t n, int64_t stride, Quantizer& q, siz
   }
 }
 
-void fit(Quantizer& q, const float* v, int64_t rows, int64_t cols, bool per_channel,
+void fit(Backend& be, Quantizer& q, const float* v, int64_t rows, int64_t cols, bool per_channel,
          const std::string& method, const std::vector<double>* warm) {
   const int64_t groups = per_channel ? rows : 1;
   const int64_t n = per_channel ? cols : rows * cols;
   q.scale.assign(static_cast<size_t>(groups), 1.0);
   q.zero_point.assign(static_cast<size_t>(groups), 0);
-  // Groups are independent (each one's arithmetic is the same whatever the thread count).
-#pragma omp parallel for schedule(dynamic, 4) if (groups > 1 && n * groups > 65536)
-  for (int64_t g = 0; g < groups; ++g) {
-    const float* p = v + g * cols;
-    if (q.kind == GridKind::kAsymmetric && q.qmin == 0 && q.is_signed) {
-      fit_asymmetric(p, n, 1, q, static_cast<size_t>(g), method == "als");
-    } else if (method == "minmax") {
-      q.scale[g] = fit_scale_minmax(p, n, 1, q);
-    } else {
-      const double init =
-          warm && static_cast<int64_t>(warm->size()) == groups ? (*warm)[static_cast<size_t>(g)] : 0.0;
-      q.scale[g] = n > (int64_t{1} << 16) && q.qstep == 1
-                       ? fit_scale_als_sorted(p, n, q, init)
-                       : fit_scale_als(p, n, 1, q, nullptr, init);
+  // Groups are independent (each one's arithmetic is the same whatever the thread count); in
+  // parallel once there are more than 65536 values in all.
+  const int64_t grain = std::max<int64_t>(1, (int64_t{1} << 16) / std::max<int64_t>(n, 1));
+  be.parallel_for(groups, grain, [&](int64_t g0, int64_t g1) {
+    for (int64_t g = g0; g < g1; ++g) {
+      const float* p = v + g * cols;
+      if (q.kind == GridKind::kAsymmetric && q.qmin == 0 && q.is_signed) {
+        fit_asymmetric(p, n, 1, q, static_cast<size_t>(g), method == "als");
+      } else if (method == "minmax") {
+        q.scale[g] = fit_scale_minmax(p, n, 1, q);
+      } else {
+        const double init = warm && static_cast<int64_t>(warm->size()) == groups
+                                ? (*warm)[static_cast<size_t>(g)]
+                                : 0.0;
+        q.scale[g] = n > (int64_t{1} << 16) && q.qstep == 1
+                         ? fit_scale_als_sorted(p, n, q, init)
+                         : fit_scale_als(p, n, 1, q, nullptr, init);
+      }
     }
-  }
+  });
 }
 
-void project(const Quantizer& q, float* v, int64_t rows, int64_t cols, int64_t* codes) {
+void project(Backend& be, const Quantizer& q, float* v, int64_t rows, int64_t cols,
+             int64_t* codes) {
   const bool per_channel = q.scale.size() > 1;
-#pragma omp parallel for schedule(static) if (rows > 1 && rows * cols > 65536)
-  for (int64_t r = 0; r < rows; ++r) {
-    const size_t ch = per_channel ? static_cast<size_t>(r) : 0;
-    for (int64_t c = 0; c < cols; ++c) {
-      const int64_t code = q.code(v[r * cols + c], ch);
-      if (codes) codes[r * cols + c] = code;
-      // As DequantizeLinear computes it (float(q − z) · float(scale)), so QDQ exports and the
-      // packed format reproduce these weights bit for bit in any runtime.
-      v[r * cols + c] = static_cast<float>(code - q.zero_point[ch]) * static_cast<float>(q.scale[ch]);
+  const int64_t grain = std::max<int64_t>(1, (int64_t{1} << 16) / std::max<int64_t>(cols, 1));
+  be.parallel_for(rows, grain, [&](int64_t r0, int64_t r1) {
+    for (int64_t r = r0; r < r1; ++r) {
+      const size_t ch = per_channel ? static_cast<size_t>(r) : 0;
+      for (int64_t c = 0; c < cols; ++c) {
+        const int64_t code = q.code(v[r * cols + c], ch);
+        if (codes) codes[r * cols + c] = code;
+        // As DequantizeLinear computes it (float(q − z) · float(scale)), so QDQ exports and the
+        // packed format reproduce these weights bit for bit in any runtime.
+        v[r * cols + c] =
+            static_cast<float>(code - q.zero_point[ch]) * static_cast<float>(q.scale[ch]);
+      }
     }
-  }
+  });
 }
 
 }  // namespace efq::quant

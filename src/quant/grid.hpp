@@ -13,6 +13,8 @@
 #include <string>
 #include <vector>
 
+#include "backends/backend.hpp"
+
 namespace efq::quant {
 
 /// Round half to even (as torch.round / ONNX Round / nearbyint in the default mode) without a
@@ -62,10 +64,14 @@ void fit_asymmetric(const float* v, int64_t n, int64_t stride, Quantizer& q, siz
 /// `warm` (optional, one per group): ALS starts from these scales instead of mean|v| (the
 /// reference always cold-starts; warm starts reach the same fixed points in far fewer steps
 /// when v changes little, as between ADMM iterations).
-void fit(Quantizer& q, const float* v, int64_t rows, int64_t cols, bool per_channel,
+/// Groups run in parallel on `be`'s threads (Backend::parallel_for); each group's arithmetic is
+/// the same whatever the thread count.
+void fit(Backend& be, Quantizer& q, const float* v, int64_t rows, int64_t cols, bool per_channel,
          const std::string& method, const std::vector<double>* warm = nullptr);
 
 /// Projects v onto the grid in place (fake quant), writing the codes when `codes` is not null.
-void project(const Quantizer& q, float* v, int64_t rows, int64_t cols, int64_t* codes = nullptr);
+/// Rows run in parallel on `be`'s threads.
+void project(Backend& be, const Quantizer& q, float* v, int64_t rows, int64_t cols,
+             int64_t* codes = nullptr);
 
 }  // namespace efq::quant

@@ -98,15 +98,16 @@ LayerSolution solve_grouped(Backend& be, const Graph& g, const Node& n, const st
 
 // Grouped ConvTranspose, or one scale for a grouped layer: MSE-optimal projection per row of the
 // ONNX weight layout (axis 0).
-LayerSolution solve_projection(const Tensor& w, const std::vector<float>& b0, bool transposed,
-                               const QuantOptions& opt, int wbits, LayerReport& rep) {
+LayerSolution solve_projection(Backend& be, const Tensor& w, const std::vector<float>& b0,
+                               bool transposed, const QuantOptions& opt, int wbits,
+                               LayerReport& rep) {
   LayerSolution sol;
   Quantizer q = Quantizer::for_weights(opt.grid, wbits);
   std::vector<float> v = w.f;
   std::vector<int64_t> codes(v.size());
   const int64_t rows = w.shape[0];
-  fit(q, v.data(), rows, w.numel() / rows, opt.per_channel, opt.method == Method::kRtn ? "minmax" : "als");
-  project(q, v.data(), rows, w.numel() / rows, codes.data());
+  fit(be, q, v.data(), rows, w.numel() / rows, opt.per_channel, opt.method == Method::kRtn ? "minmax" : "als");
+  project(be, q, v.data(), rows, w.numel() / rows, codes.data());
   sol.weights = v;
   sol.codes = codes;
   sol.bias = b0;
@@ -138,7 +139,7 @@ SolvedLayer solve_layer(Backend& be, const Graph& g, const Node& n, const Tensor
   if (grouped_ok) {
     out.solution = solve_grouped(be, g, n, w.f, b0, group, c2, x, y, h, opt, p.wbits, rep, on_iter);
   } else if (!gram_ok) {
-    out.solution = solve_projection(w, b0, transposed, opt, p.wbits, rep);
+    out.solution = solve_projection(be, w, b0, transposed, opt, p.wbits, rep);
   } else {
     LayerProblem problem(conv_window(g, n, x.shape), c2, layout.to_rows(w.f), b0,
                          !h.empty() && opt.select_unweighted);

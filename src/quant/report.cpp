@@ -1,7 +1,5 @@
 #include "quant/report.hpp"
 
-#include <omp.h>
-
 #include "core/resources.hpp"
 
 #include <nlohmann/json.hpp>
@@ -11,7 +9,7 @@ namespace efq::quant {
 std::string report_json(const QuantResult& r, const QuantOptions& opt, const ReportInputs& in) {
   nlohmann::ordered_json j;
   j["library"] = {{"name", "libefficientq"}, {"version", EFQ_VERSION_STRING_BUILD}};
-  j["threads"] = in.threads > 0 ? in.threads : omp_get_max_threads();
+  j["threads"] = in.threads;
   nlohmann::ordered_json cfg;
   cfg["method"] = to_string(opt.method);
   cfg["grid"] = to_string(opt.grid);

@@ -12,7 +12,7 @@ namespace efq::quant {
 struct ReportInputs {
   std::string model_path, model_sha256;
   std::vector<std::string> calibration_paths, calibration_sha256;
-  int threads = 0;
+  int threads = 0;  // the backend's thread count (Backend::info)
 };
 
 /// JSON text: configuration, per-layer results, totals, library version, input checksums.

@@ -24,14 +24,14 @@ double std_unbiased(const std::vector<float>& v) {
 }
 
 // Projects W + U (c2 × k, float) onto the grid: returns Z (float) and fills codes and scales.
-void z_step(const std::vector<double>& wu, int64_t c2, int64_t k, Quantizer& q, bool per_channel,
-            const std::string& method, std::vector<float>& z, std::vector<int64_t>& codes,
+void z_step(Backend& be, const std::vector<double>& wu, int64_t c2, int64_t k, Quantizer& q,
+            bool per_channel, const std::string& method, std::vector<float>& z, std::vector<int64_t>& codes,
             const std::vector<double>* warm = nullptr) {
   z.resize(wu.size());
   for (size_t i = 0; i < wu.size(); ++i) z[i] = static_cast<float>(wu[i]);
-  fit(q, z.data(), c2, k, per_channel, method, warm);
+  fit(be, q, z.data(), c2, k, per_channel, method, warm);
   codes.resize(z.size());
-  project(q, z.data(), c2, k, codes.data());
+  project(be, q, z.data(), c2, k, codes.data());
 }
 
 }  // namespace
@@ -71,7 +71,7 @@ LayerSolution solve_baseline(Backend& be, const GramStats& sel, const std::vecto
   const int64_t c2 = sel.c2, k = sel.k1 - 1;
   LayerSolution s;
   std::vector<double> wd(w0.begin(), w0.end());
-  z_step(wd, c2, k, q, per_channel, method == "rtn" ? "minmax" : "als", s.weights, s.codes);
+  z_step(be, wd, c2, k, q, per_channel, method == "rtn" ? "minmax" : "als", s.weights, s.codes);
   s.bias = b0;
   s.quantizer = q;
   s.loss_before = s.loss_after = gram_loss(be, sel, make_theta(s.weights, s.bias, c2, k));
@@ -147,11 +147,11 @@ LayerSolution solve_admm(Backend& be, const GramStats& gs, const GramStats& sel,
     // Z-step: project W + U (scale re-fitted; METHOD §5).
     for (size_t i = 0; i < n; ++i) wu[i] = w[i] + u[i];
     Quantizer qi = q;
-    fit(qi, wu.data(), c2, k, opt.per_channel, "als",
+    fit(be, qi, wu.data(), c2, k, opt.per_channel, "als",
         opt.warm_start_scales && it > 0 ? &prev_scales : nullptr);
     zf = wu;
     codes.resize(n);
-    project(qi, zf.data(), c2, k, codes.data());
+    project(be, qi, zf.data(), c2, k, codes.data());
     prev_scales = qi.scale;
     // Dual update; primal residual ||W − Z||.
     double r2 = 0, z2 = 0;

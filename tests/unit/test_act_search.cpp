@@ -132,7 +132,8 @@ TEST_CASE("activation scale search picks a scale between the ALS and min-max sca
   const Tensor xin = quantizer_input(ga, a.name, x);
   CHECK(quantizer_input(gs, s.name, x).f == xin.f);  // the same input in both runs
   quant::Quantizer mm = quant::Quantizer::for_activations(quant::GridKind::kSymmetric, 4, a.act_signed);
-  quant::fit(mm, xin.data(), 1, xin.numel(), false, "minmax");
+  auto be = create_backend("cpu", 0);
+  quant::fit(*be, mm, xin.data(), 1, xin.numel(), false, "minmax");
   const double minmax = mm.scale[0];
   CAPTURE(a.act_scale);
   CAPTURE(minmax);
@@ -160,6 +161,7 @@ TEST_CASE("layer rule: each searched scale's layer output error is at most the A
   // Without attention the layer rule's measure is the plain squared error, recomputed here for
   // each layer from the input its quantizer saw (the layers before as finally quantized).
   const quant::QuantResult rs = quantize_uresq(ActScaleRule::kLayerError, gs, x, false);
+  auto be = create_backend("cpu", 0);
   int searched = 0, moved = 0;
   for (const auto& l : rs.layers) {
     if (l.act_scale_rule.rfind("layer:", 0) != 0) continue;
@@ -170,8 +172,8 @@ TEST_CASE("layer rule: each searched scale's layer output error is at most the A
     const Tensor y = fp_output(fp, l.name, x);
     quant::Quantizer als = quant::Quantizer::for_activations(quant::GridKind::kSymmetric, 4, l.act_signed);
     quant::Quantizer mm = als;
-    quant::fit(als, xin.data(), 1, xin.numel(), false, "als");
-    quant::fit(mm, xin.data(), 1, xin.numel(), false, "minmax");
+    quant::fit(*be, als, xin.data(), 1, xin.numel(), false, "als");
+    quant::fit(*be, mm, xin.data(), 1, xin.numel(), false, "minmax");
     CHECK(l.act_scale >= als.scale[0] * (1 - 1e-12));
     CHECK(l.act_scale <= mm.scale[0] * (1 + 1e-12));
     const double e_searched = layer_error(fp, l.name, xin, y, l.act_scale, l.act_signed);

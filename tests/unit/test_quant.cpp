@@ -83,10 +83,11 @@ TEST_CASE("ALS on a large tensor (sorted runs) gives the direct loop's scale") {
   for (size_t i = 0; i < v.size(); i += 7) v[i] = 0.f;
   for (size_t i = 3; i < v.size(); i += 11) v[i] = -0.f;
   for (size_t i = 5; i < v.size(); i += 13) v[i] = 4.5f * v[i] * v[i] * v[i];
+  auto be = create_backend("cpu", 0);
   for (int bits : {4, 8}) {
     CAPTURE(bits);
     Quantizer q = Quantizer::for_activations(GridKind::kSymmetric, bits, true);
-    fit(q, v.data(), 1, static_cast<int64_t>(v.size()), false, "als");
+    fit(*be, q, v.data(), 1, static_cast<int64_t>(v.size()), false, "als");
     const double direct = fit_scale_als(v.data(), static_cast<int64_t>(v.size()), 1, q);
     CHECK(q.scale[0] == doctest::Approx(direct).epsilon(1e-12));
   }
