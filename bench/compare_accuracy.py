@@ -2,7 +2,10 @@
 """Compares two accuracy tables written by bench/accuracy.py: mean foreground Dice per model,
 method and width, the difference in points, and the worst difference per method.
 
-    python3 bench/compare_accuracy.py BEFORE.md AFTER.md [--methods efficientq,...]
+    python3 bench/compare_accuracy.py BEFORE.md AFTER.md|AFTER.log [--methods efficientq,...]
+
+AFTER may also be the progress output of bench/accuracy.py (its "MODEL WIDTH METHOD DICE Ns"
+lines), so that a run still going can be compared.
 
 Prints Markdown. Rows present in only one table are skipped.
 """
@@ -12,6 +15,11 @@ import argparse, re
 def mean_fg(path):
     rows, model = {}, None
     for line in open(path):
+        # a run's progress log ("MODEL WIDTH METHOD MEAN_FG TIME"), e.g. of a run still going
+        m = re.match(r"(\S+) (W\dA\d) (\S+) (\d\.\d+) \d+s$", line.strip())
+        if m:
+            rows[(m.group(1), m.group(3), m.group(2))] = float(m.group(4))
+            continue
         m = re.match(r"## (\S+)", line)
         if m:
             model = m.group(1)

@@ -33,6 +33,7 @@ QuantOptions QuantOptions::faithful() {
   o.admm.per_channel = false;
   o.admm.warm_start_scales = false;
   o.admm.early_stop = false;  // the reference's fixed iteration count
+  o.admm.short_path = false;
   o.faithful_pyramid = true;
   o.select_unweighted = true;
   o.keep_best_of_baseline = false;

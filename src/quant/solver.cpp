@@ -81,8 +81,8 @@ LayerSolution solve_baseline(Backend& be, const GramStats& sel, const std::vecto
 StopRule stop_rule(const AdmmOptions& opt, int wbits, double projection_loss, double target_ms) {
   StopRule r;
   r.max_iterations = opt.iterations;
-  if (!opt.early_stop) return r;
-  r.early = true;
+  r.early = opt.early_stop;
+  if (!opt.short_path) return r;
   if (wbits >= opt.short_from_bits) {
     r.max_iterations = std::min(opt.iterations, opt.short_iterations);
     r.why_short = std::to_string(wbits) + "-bit weights";

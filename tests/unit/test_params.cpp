@@ -124,7 +124,7 @@ TEST_CASE("values set in a config reach the quantizer options") {
   REQUIRE(efq_config_set_int(cfg.get(), EFQ_PARAM_ITERATIONS, 7) == EFQ_OK);
   REQUIRE(efq_config_set_real(cfg.get(), EFQ_PARAM_RHO, 2.0) == EFQ_OK);
   REQUIRE(efq_config_set_int(cfg.get(), EFQ_PARAM_PER_TENSOR, 1) == EFQ_OK);
-  REQUIRE(efq_config_set_int(cfg.get(), EFQ_PARAM_EARLY_STOP, 0) == EFQ_OK);
+  REQUIRE(efq_config_set_int(cfg.get(), EFQ_PARAM_EARLY_STOP, 1) == EFQ_OK);
   REQUIRE(efq_config_set_int(cfg.get(), EFQ_PARAM_ACT_SCALE_SEARCH, 2) == EFQ_OK);
   REQUIRE(efq_config_set_string(cfg.get(), EFQ_PARAM_LAYER_OVERRIDES, "a=w8;b=skip;") == EFQ_OK);
   const quant::QuantOptions o = capi::quant_options(cfg.get());
@@ -133,7 +133,7 @@ TEST_CASE("values set in a config reach the quantizer options") {
   CHECK(o.admm.iterations == 7);
   CHECK(o.admm.rho_max_mult == 200.0);
   CHECK(!o.per_channel);
-  CHECK(!o.admm.early_stop);
+  CHECK(o.admm.early_stop);
   CHECK(o.act_scale == quant::ActScaleRule::kNetworkError);
   REQUIRE(o.overrides.size() == 2);
   CHECK(o.overrides.at("a").wbits == 8);

@@ -246,6 +246,7 @@ TEST_CASE("the stopping rule ends ADMM early on the full run's own iterates, and
     std::vector<double> lf, le;
     LayerSolution sf = solve_admm(*be, st, st, w.f, b.f, 1.0, q, full, [&](int, double l) { lf.push_back(l); return true; });
     AdmmOptions early;
+    early.early_stop = true;
     LayerSolution se = solve_admm(*be, st, st, w.f, b.f, 1.0, q, early, [&](int, double l) { le.push_back(l); return true; });
     CAPTURE(se.stop_reason);
     CHECK(sf.stop_reason == "max_iterations");

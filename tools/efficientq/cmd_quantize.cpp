@@ -42,8 +42,9 @@ const char* kHelp =
     "                         the layer's output (layer, default) or the network's output\n"
     "                         (network: 5 forward passes per layer); --grid faithful uses als\n"
     "  --iters N --rho R --eta E   ADMM iterations (at most 200) and multipliers (10, 1)\n"
-    "  --no-early-stop        run every layer's ADMM for --iters iterations (default: stop once\n"
-    "                         the iterate stops changing; 8-bit weights: at most 10 iterations)\n"
+    "  --early-stop           end a layer's ADMM once its iterate stops changing or its loss\n"
+    "                         plateaus over a whole rho phase (default off; 8-bit weights always\n"
+    "                         run at most 10 iterations)\n"
     "  --calib-crop D,H,W     calibration crop (default: METHOD rule min(s,192)//64*64)\n"
     "  --format qdq|fakequant|efq (default: efq for a .efq output, else qdq)\n"
     "                         QDQ ONNX: int8 weight codes + DequantizeLinear, activations as\n"
@@ -113,7 +114,7 @@ int cmd_quantize(int argc, char** argv) {
     opts.push_back(o);
   Args a = parse(argc, argv, opts,
                  {"--help", "--quiet", "--per-tensor", "--no-attention", "--no-regularizer",
-                  "--body-mask", "--all-layers", "--no-early-stop", "--force"},
+                  "--body-mask", "--all-layers", "--early-stop", "--force"},
                  {"--calib"});
   if (a.has("--help")) {
     std::printf("%s%s", kHelp, kInferenceHelp);
@@ -144,7 +145,7 @@ int cmd_quantize(int argc, char** argv) {
   if (a.has("--method")) check(efq_config_set_string(cfg.p, EFQ_PARAM_METHOD, a.get("--method").c_str()), "--method");
   if (a.has("--grid")) check(efq_config_set_string(cfg.p, EFQ_PARAM_GRID, a.get("--grid").c_str()), "--grid");
   if (a.has("--per-tensor")) check(efq_config_set_int(cfg.p, EFQ_PARAM_PER_TENSOR, 1), "--per-tensor");
-  if (a.has("--no-early-stop")) check(efq_config_set_int(cfg.p, EFQ_PARAM_EARLY_STOP, 0), "--no-early-stop");
+  if (a.has("--early-stop")) check(efq_config_set_int(cfg.p, EFQ_PARAM_EARLY_STOP, 1), "--early-stop");
   if (a.has("--no-attention")) check(efq_config_set_int(cfg.p, EFQ_PARAM_ATTENTION, 0), "--no-attention");
   if (a.has("--no-regularizer")) check(efq_config_set_int(cfg.p, EFQ_PARAM_REGULARIZER, 0), "--no-regularizer");
   if (a.has("--body-mask")) check(efq_config_set_int(cfg.p, EFQ_PARAM_BODY_MASK, 1), "--body-mask");
