@@ -7,15 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int failures = 0;
-#define EXPECT(cond)                                                       \
-  do {                                                                     \
-    if (!(cond)) {                                                         \
-      fprintf(stderr, "%s:%d: EXPECT failed: %s (last error: %s)\n", __FILE__, __LINE__, #cond, \
-              efq_last_error_message());                                   \
-      ++failures;                                                          \
-    }                                                                      \
-  } while (0)
+#include "expect.h"
 
 static int progress_calls = 0;
 static int on_progress(void* user, const efq_progress* p) {

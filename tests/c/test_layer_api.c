@@ -14,15 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int failures = 0;
-#define EXPECT(cond)                                                 \
-  do {                                                               \
-    if (!(cond)) {                                                   \
-      fprintf(stderr, "%s:%d: FAILED: %s (%s)\n", __FILE__, __LINE__, \
-              #cond, efq_last_error_message());                      \
-      ++failures;                                                    \
-    }                                                                \
-  } while (0)
+#include "expect.h"
 
 enum { N = 2, CI = 4, CO = 6, K = 3, S = 7, KV = CI * K * K * K };
 #define IDX5(n, c, z, y, x, C) (((((size_t)(n) * (C) + (c)) * S + (z)) * S + (y)) * S + (x))

@@ -15,15 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int failures = 0;
-#define EXPECT(cond)                                                   \
-  do {                                                                 \
-    if (!(cond)) {                                                     \
-      fprintf(stderr, "%s:%d: FAILED: %s (%s)\n", __FILE__, __LINE__,   \
-              #cond, efq_last_error_message());                        \
-      ++failures;                                                      \
-    }                                                                  \
-  } while (0)
+#include "expect.h"
 
 #define GUARD 0xA5
 #define END_OF(type, field) (offsetof(type, field) + sizeof(((type*)0)->field))

@@ -187,16 +187,31 @@ TEST_CASE("the loss from Gram statistics equals the loss of the real convolution
   CHECK(gl == doctest::Approx(mse).epsilon(1e-4));
 }
 
-TEST_CASE("ADMM keeps the best iterate and beats the plain grid projection") {
-  auto be = create_backend("cpu", 0);
-  Tensor x = random_tensor({1, 6, 10, 10, 10}, 9);
-  for (auto& v : x.f) v = std::max(v, 0.f);
+// A random 3x3x3 convolution 6 -> 8 channels on a ReLU-like 10³ input, its own output as the
+// target, and the Gram statistics of that problem.
+struct ReluConvLayer {
+  std::unique_ptr<Backend> be = create_backend("cpu", 0);
+  Tensor x = relu(random_tensor({1, 6, 10, 10, 10}, 9));
   WindowParams p{{3, 3, 3}, {1, 1, 1}, {1, 1, 1}, {1, 1, 1}, {1, 1, 1}, {}, 1};
   Tensor w = random_tensor({8, 6, 3, 3, 3}, 10), b = random_tensor({8}, 11);
   Tensor y;
-  be->conv(&w, p, x, w, &b, y);
   GramStats st;
-  be->gram_accumulate(p, x, y, nullptr, st);
+  ReluConvLayer() {
+    be->conv(&w, p, x, w, &b, y);
+    be->gram_accumulate(p, x, y, nullptr, st);
+  }
+  static Tensor relu(Tensor t) {
+    for (auto& v : t.f) v = std::max(v, 0.f);
+    return t;
+  }
+};
+
+TEST_CASE("ADMM keeps the best iterate and beats the plain grid projection") {
+  ReluConvLayer layer;
+  auto& be = layer.be;
+  const Tensor &x = layer.x, &w = layer.w, &b = layer.b, &y = layer.y;
+  const WindowParams& p = layer.p;
+  const GramStats& st = layer.st;
   double ystd = 0;
   for (float v : y.f) ystd += double(v) * v;
   ystd = std::sqrt(ystd / y.f.size());
@@ -229,15 +244,10 @@ TEST_CASE("ADMM keeps the best iterate and beats the plain grid projection") {
 }
 
 TEST_CASE("the stopping rule ends ADMM early on the full run's own iterates, and 8-bit weights take the short path") {
-  auto be = create_backend("cpu", 0);
-  Tensor x = random_tensor({1, 6, 10, 10, 10}, 9);
-  for (auto& v : x.f) v = std::max(v, 0.f);
-  WindowParams p{{3, 3, 3}, {1, 1, 1}, {1, 1, 1}, {1, 1, 1}, {1, 1, 1}, {}, 1};
-  Tensor w = random_tensor({8, 6, 3, 3, 3}, 10), b = random_tensor({8}, 11);
-  Tensor y;
-  be->conv(&w, p, x, w, &b, y);
-  GramStats st;
-  be->gram_accumulate(p, x, y, nullptr, st);
+  ReluConvLayer layer;
+  auto& be = layer.be;
+  const Tensor &w = layer.w, &b = layer.b;
+  const GramStats& st = layer.st;
   for (int bits : {2, 3, 4}) {
     CAPTURE(bits);
     const Quantizer q = Quantizer::for_weights(GridKind::kSymmetric, bits);
