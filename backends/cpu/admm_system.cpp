@@ -216,14 +216,11 @@ class CpuAdmmSystem final : public AdmmSystem {
     float* c = grow(ar_.codes, static_cast<size_t>(n));
     int64_t changed = 0;
     const bool have = codes_valid_;
-    for (int64_t o = 0; o < c2_; ++o) {
-      const float inv = row_scale[o] > 0 ? static_cast<float>(1.0 / row_scale[o]) : 0.f;
-      for (int64_t i = 0; i < k_; ++i) {
-        const float q = std::nearbyint(z[o * k_ + i] * inv);
-        if (have && q != c[o * k_ + i]) ++changed;
-        if (!have) c[o * k_ + i] = q;
+    if (have)  // how many of Z's integers changed since the last call
+      for (int64_t o = 0; o < c2_; ++o) {
+        const float inv = row_scale[o] > 0 ? static_cast<float>(1.0 / row_scale[o]) : 0.f;
+        for (int64_t i = 0; i < k_; ++i) changed += std::nearbyint(z[o * k_ + i] * inv) != c[o * k_ + i];
       }
-    }
     float* p = grow(ar_.product, static_cast<size_t>(c2_ * k1_));
     const float* g = ar_.gram.data();
     if (!have || changed * 16 > n) {  // rebuild: P = C · G[0:k, :]
