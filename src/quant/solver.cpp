@@ -182,11 +182,11 @@ LayerSolution solve_admm(Backend& be, const GramStats& gs, const GramStats& sel,
     sol.iterations = it + 1;
     sol.times.iterations += seconds_since(t_it);
     if (on_iter && !on_iter(it, loss)) fail(ErrorCode::kCancelled, "quantization cancelled");
-    // The stopping rule (documented in solver.hpp).
+    // The stopping rule (documented in solver.hpp); its bookkeeping only when it is on.
+    if (!rule.early) continue;
     stable = codes == prev_codes ? stable + 1 : 0;
     prev_codes.swap(codes);
     best_history.push_back(best);
-    if (!rule.early) continue;
     if (stable >= opt.stable_iterations && r2 <= opt.residual_tol * opt.residual_tol * z2) {
       sol.stop_reason = "converged";
       break;
