@@ -4,7 +4,6 @@
 // single-precision GEMMs (oneDNN sgemm) on buffers kept in the backend's arena.
 #include <cblas.h>
 #include <lapacke.h>
-#include <oneapi/dnnl/dnnl.h>
 #include <omp.h>
 
 #include <algorithm>
@@ -14,6 +13,7 @@
 #include "backends/cpu/cpu_backend.hpp"
 #include "backends/cpu/serial_blas.hpp"
 #include "backends/cpu/threads.hpp"
+#include "backends/cpu/tiled_sgemm.hpp"
 #include "core/error.hpp"
 
 namespace efq {
@@ -324,12 +324,10 @@ class CpuAdmmSystem final : public AdmmSystem {
     return s;
   }
 
-  // C (m×n) = A (m×k) · B (k×n), row-major. oneDNN's sgemm splits only m and n between threads,
-  // so every element is summed in the same order whatever the thread count (checked by a test).
+  // C (m×n) = A (m×k) · B (k×n), row-major; the same result whatever the thread count.
   static void sgemm(int64_t m, int64_t n, int64_t k, const float* a, int64_t lda, const float* b,
                     int64_t ldb, float* c) {
-    if (dnnl_sgemm('N', 'N', m, n, k, 1.f, a, lda, b, ldb, 0.f, c, n) != dnnl_success)
-      fail(ErrorCode::kBackend, "oneDNN sgemm failed in the layer solver");
+    tiled_sgemm(false, false, m, n, k, 1.f, a, lda, b, ldb, 0.f, c, n);
   }
 
   CpuSolverArena& ar_;

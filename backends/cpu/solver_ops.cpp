@@ -1,13 +1,12 @@
 // Dense operations of the layer solver on the CPU: streamed Gram accumulation from im2col tiles
-// (oneDNN sgemm per tile, double accumulation across tiles) and the exact loss's quadratic form in
+// (tiled OpenBLAS sgemm per tile, double accumulation across tiles) and the exact loss's quadratic form in
 // deterministic parallel chunks. The ADMM iterations themselves: admm_system.cpp.
-#include <oneapi/dnnl/dnnl.h>
-
 #include <algorithm>
 
 #include "backends/cpu/cpu_backend.hpp"
 #include "backends/cpu/serial_blas.hpp"
 #include "backends/cpu/threads.hpp"
+#include "backends/cpu/tiled_sgemm.hpp"
 #include "core/error.hpp"
 
 namespace efq {
@@ -111,12 +110,12 @@ void CpuBackend::gram_accumulate(const WindowParams& p, const Tensor& x, const T
     // from its diagonal on), B_tile = Yᵀ Xh (c2×k1); row-major sgemm.
     for (int64_t r0 = 0; r0 < k1; r0 += kGramBlock) {
       const int64_t rb = std::min(kGramBlock, k1 - r0);
-      dnnl_sgemm('T', 'N', rb, k1 - r0, pt, 1.f, xh.data() + r0, k1, xt.data() + r0, k1, 0.f,
-                 at.data() + r0 * k1 + r0, k1);
+      tiled_sgemm(true, false, rb, k1 - r0, pt, 1.f, xh.data() + r0, k1, xt.data() + r0, k1, 0.f,
+                  at.data() + r0 * k1 + r0, k1);
       for (int64_t i = r0; i < r0 + rb; ++i)
         for (int64_t j = i; j < k1; ++j) st.A[i * k1 + j] += at[i * k1 + j];
     }
-    dnnl_sgemm('T', 'N', c2, k1, pt, 1.f, yt.data(), c2, xh.data(), k1, 0.f, bt.data(), k1);
+    tiled_sgemm(true, false, c2, k1, pt, 1.f, yt.data(), c2, xh.data(), k1, 0.f, bt.data(), k1);
     for (size_t q = 0; q < bt.size(); ++q) st.B[q] += bt[q];
     double yy = 0, hs = 0;
     for (int64_t j = 0; j < pt; ++j) {
