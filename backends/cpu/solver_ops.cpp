@@ -47,6 +47,64 @@ constexpr int64_t kParallelFrom = 256;  // below this order one thread is faster
 
 }  // namespace
 
+namespace {
+
+// One row of the transposed im2col tile: for tap `col` = (c, a, b, e) of the kernel, the input
+// value feeding each of the tile's output positions t0 .. t0+pt−1 (0 where padding feeds it).
+// Positions run along the output's W axis, so for a plain convolution each run of positions is a
+// strided (stride 1: contiguous) read of one input row, with the padded ends zeroed.
+void im2col_row(const Geometry& g, bool transposed, const float* x, int64_t col, int64_t t0,
+                int64_t pt, float* dst) {
+  const int64_t e = col % g.k[2], b = (col / g.k[2]) % g.k[1], a = (col / (g.k[2] * g.k[1])) % g.k[0];
+  const int64_t c = col / (g.k[2] * g.k[1] * g.k[0]);
+  const int64_t osp = g.out[0] * g.out[1] * g.out[2];
+  // Source index along axis ax for output o (−1 when no input feeds it).
+  auto src = [&](int ax, int64_t o, int64_t t) -> int64_t {
+    if (!transposed) {
+      const int64_t z = o * g.s[ax] - g.pb[ax] + t * g.d[ax];
+      return z >= 0 && z < g.in[ax] ? z : -1;
+    }
+    const int64_t num = o + g.pb[ax] - t * g.d[ax];
+    if (num < 0 || num % g.s[ax]) return -1;
+    const int64_t z = num / g.s[ax];
+    return z < g.in[ax] ? z : -1;
+  };
+  int64_t j = 0;
+  while (j < pt) {
+    const int64_t pos = t0 + j, n = pos / osp, r = pos % osp;
+    const int64_t ow0 = r % g.out[2], oh = (r / g.out[2]) % g.out[1], od = r / (g.out[2] * g.out[1]);
+    const int64_t run = std::min(pt - j, g.out[2] - ow0);  // positions left on this output row
+    float* out = dst + j;
+    const int64_t zd = src(0, od, a), zh = src(1, oh, b);
+    if (zd < 0 || zh < 0) {
+      std::fill(out, out + run, 0.f);
+    } else {
+      const float* row = x + (((n * g.c1 + c) * g.in[0] + zd) * g.in[1] + zh) * g.in[2];
+      if (!transposed) {
+        // zw = ow·s − pb + e·d lies in [0, in) for ow in [lo, hi).
+        const int64_t s2 = g.s[2], off = e * g.d[2] - g.pb[2];
+        const int64_t lo = std::clamp<int64_t>(off >= 0 ? 0 : (-off + s2 - 1) / s2, ow0, ow0 + run);
+        const int64_t hi = std::clamp<int64_t>(g.in[2] - off > 0 ? (g.in[2] - off + s2 - 1) / s2 : 0, lo, ow0 + run);
+        std::fill(out, out + (lo - ow0), 0.f);
+        if (s2 == 1) {
+          std::copy(row + lo + off, row + hi + off, out + (lo - ow0));
+        } else {
+          for (int64_t ow = lo; ow < hi; ++ow) out[ow - ow0] = row[ow * s2 + off];
+        }
+        std::fill(out + (hi - ow0), out + run, 0.f);
+      } else {
+        for (int64_t q = 0; q < run; ++q) {
+          const int64_t zw = src(2, ow0 + q, e);
+          out[q] = zw >= 0 ? row[zw] : 0.f;
+        }
+      }
+    }
+    j += run;
+  }
+}
+
+}  // namespace
+
 void CpuBackend::gram_accumulate(const WindowParams& p, const Tensor& x, const Tensor& y,
                                  const float* h, GramStats& st) {
   const ScopedThreads scope(threads_);
@@ -58,70 +116,55 @@ void CpuBackend::gram_accumulate(const WindowParams& p, const Tensor& x, const T
   if (st.k1 != k1 || st.c2 != c2) st.reset(k1, c2);
   const int64_t osp = g.out[0] * g.out[1] * g.out[2];
   const int64_t positions = g.n * osp;
-  // Reused tile buffers: X (positions × k1, row-major), Xh (X scaled by h), Y (positions × c2).
+  // Reused tile buffers, transposed im2col: X (k1 × tile, row = kernel tap, the last row ones),
+  // Xh (X with each column scaled by the attention h), Y (c2 × tile).
   const int64_t kTile = tile_for(k1);
   std::vector<float> xt(static_cast<size_t>(kTile * k1)), xh(xt.size()),
       yt(static_cast<size_t>(kTile * c2)), at(static_cast<size_t>(k1 * k1)),
       bt(static_cast<size_t>(c2 * k1));
   for (int64_t t0 = 0; t0 < positions; t0 += kTile) {
     const int64_t pt = std::min(kTile, positions - t0);
-#pragma omp parallel for schedule(static)
-    for (int64_t j = 0; j < pt; ++j) {
-      const int64_t pos = t0 + j;
-      const int64_t n = pos / osp;
-      int64_t r = pos % osp;
-      const int64_t ow = r % g.out[2];
-      r /= g.out[2];
-      const int64_t oh = r % g.out[1];
-      const int64_t od = r / g.out[1];
-      float* row = xt.data() + j * k1;
-      const float* xn = x.data() + n * g.c1 * g.in[0] * g.in[1] * g.in[2];
-      // Source index along one axis for output o and tap t (−1 when no input feeds it).
-      auto src = [&](int a, int64_t o, int64_t t) -> int64_t {
-        if (!p.transposed) {
-          const int64_t z = o * g.s[a] - g.pb[a] + t * g.d[a];
-          return z >= 0 && z < g.in[a] ? z : -1;
-        }
-        const int64_t num = o + g.pb[a] - t * g.d[a];
-        if (num < 0 || num % g.s[a]) return -1;
-        const int64_t z = num / g.s[a];
-        return z < g.in[a] ? z : -1;
-      };
-      int64_t col = 0;
-      for (int64_t c = 0; c < g.c1; ++c)
-        for (int64_t a = 0; a < g.k[0]; ++a) {
-          const int64_t zd = src(0, od, a);
-          for (int64_t b = 0; b < g.k[1]; ++b) {
-            const int64_t zh = src(1, oh, b);
-            for (int64_t e = 0; e < g.k[2]; ++e, ++col) {
-              const int64_t zw = src(2, ow, e);
-              const bool in = zd >= 0 && zh >= 0 && zw >= 0;
-              row[col] = in ? xn[((c * g.in[0] + zd) * g.in[1] + zh) * g.in[2] + zw] : 0.f;
-            }
-          }
-        }
-      row[k1 - 1] = 1.f;
-      const float w = h ? h[pos] : 1.f;
-      float* rh = xh.data() + j * k1;
-      for (int64_t q = 0; q < k1; ++q) rh[q] = row[q] * w;
-      for (int64_t o = 0; o < c2; ++o) yt[j * c2 + o] = y.data()[(n * c2 + o) * osp + (pos % osp)];
+#pragma omp parallel for schedule(dynamic, 8)
+    for (int64_t col = 0; col < k1; ++col) {
+      float* row = xt.data() + col * pt;
+      if (col == k1 - 1)
+        std::fill(row, row + pt, 1.f);
+      else
+        im2col_row(g, p.transposed, x.data(), col, t0, pt, row);
+      float* rh = xh.data() + col * pt;
+      if (h) {
+        for (int64_t j = 0; j < pt; ++j) rh[j] = row[j] * h[t0 + j];
+      } else {
+        std::copy(row, row + pt, rh);
+      }
     }
-    // A_tile = Xhᵀ X (k1×k1, symmetric: the upper triangle by row blocks, each block one sgemm
-    // from its diagonal on), B_tile = Yᵀ Xh (c2×k1); row-major sgemm.
+#pragma omp parallel for schedule(static)
+    for (int64_t o = 0; o < c2; ++o) {
+      for (int64_t j = 0; j < pt;) {  // one contiguous run per batch item
+        const int64_t pos = t0 + j, n = pos / osp, r = pos % osp, run = std::min(pt - j, osp - r);
+        const float* src = y.data() + (n * c2 + o) * osp + r;
+        std::copy(src, src + run, yt.data() + o * pt + j);
+        j += run;
+      }
+    }
+    // A_tile = Xh Xᵀ (k1×k1, symmetric: the upper triangle by row blocks, each block one GEMM
+    // from its diagonal on), B_tile = Y Xhᵀ (c2×k1).
     for (int64_t r0 = 0; r0 < k1; r0 += kGramBlock) {
       const int64_t rb = std::min(kGramBlock, k1 - r0);
-      tiled_sgemm(true, false, rb, k1 - r0, pt, 1.f, xh.data() + r0, k1, xt.data() + r0, k1, 0.f,
-                  at.data() + r0 * k1 + r0, k1);
+      tiled_sgemm(false, true, rb, k1 - r0, pt, 1.f, xh.data() + r0 * pt, pt, xt.data() + r0 * pt, pt,
+                  0.f, at.data() + r0 * k1 + r0, k1);
       for (int64_t i = r0; i < r0 + rb; ++i)
         for (int64_t j = i; j < k1; ++j) st.A[i * k1 + j] += at[i * k1 + j];
     }
-    tiled_sgemm(true, false, c2, k1, pt, 1.f, yt.data(), c2, xh.data(), k1, 0.f, bt.data(), k1);
+    tiled_sgemm(false, true, c2, k1, pt, 1.f, yt.data(), pt, xh.data(), pt, 0.f, bt.data(), k1);
     for (size_t q = 0; q < bt.size(); ++q) st.B[q] += bt[q];
     double yy = 0, hs = 0;
     for (int64_t j = 0; j < pt; ++j) {
       const double w = h ? h[t0 + j] : 1.0;
       hs += w;
-      for (int64_t o = 0; o < c2; ++o) yy += w * double(yt[j * c2 + o]) * yt[j * c2 + o];
+      double sq = 0;
+      for (int64_t o = 0; o < c2; ++o) sq += double(yt[o * pt + j]) * yt[o * pt + j];
+      yy += w * sq;
     }
     st.yy += yy;
     st.hsum += hs;

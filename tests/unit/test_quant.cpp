@@ -117,56 +117,73 @@ TEST_CASE("rho schedule doubles after iterations 0, 50, 100, 150 and never reach
 
 TEST_CASE("streamed Gram statistics equal the explicit im2col product") {
   auto be = create_backend("cpu", 0);
-  Tensor x = random_tensor({2, 3, 7, 6, 5}, 1);
-  WindowParams p;
-  p.kernel = {3, 3, 2};
-  p.stride = {2, 1, 1};
-  p.dilation = {1, 2, 1};
-  p.pad_begin = {1, 2, 0};
-  p.pad_end = {1, 2, 1};
-  Tensor w = random_tensor({4, 3, 3, 3, 2}, 2);
-  Tensor y;
-  be->conv(&p, p, x, w, nullptr, y);  // any target of the right shape will do
-  std::vector<float> h(static_cast<size_t>(y.numel() / 4));
-  for (size_t j = 0; j < h.size(); ++j) h[j] = 0.5f + static_cast<float>(j % 7);
-  GramStats st;
-  be->gram_accumulate(p, x, y, h.data(), st);
-  // Explicit im2col in (c, kd, kh, kw) order + bias row, n-major positions.
-  const int64_t K = 3 * 3 * 3 * 2, k1 = K + 1;
-  const int64_t od = y.shape[2], oh = y.shape[3], ow = y.shape[4];
-  Eigen::MatrixXd X(k1, 2 * od * oh * ow), Y(4, 2 * od * oh * ow);
-  int64_t j = 0;
-  for (int64_t n = 0; n < 2; ++n)
-    for (int64_t a = 0; a < od; ++a)
-      for (int64_t b = 0; b < oh; ++b)
-        for (int64_t c = 0; c < ow; ++c, ++j) {
-          int64_t r = 0;
-          for (int64_t ch = 0; ch < 3; ++ch)
-            for (int64_t ka = 0; ka < 3; ++ka)
-              for (int64_t kb = 0; kb < 3; ++kb)
-                for (int64_t kc = 0; kc < 2; ++kc, ++r) {
-                  const int64_t zd = a * 2 - 1 + ka, zh = b - 2 + kb * 2, zw = c + kc;
-                  const bool in = zd >= 0 && zd < 7 && zh >= 0 && zh < 6 && zw >= 0 && zw < 5;
-                  X(r, j) = in ? x.f[(((n * 3 + ch) * 7 + zd) * 6 + zh) * 5 + zw] : 0.0;
-                }
-          X(K, j) = 1.0;
-          for (int64_t o = 0; o < 4; ++o) Y(o, j) = y.f[(((n * 4 + o) * od + a) * oh + b) * ow + c];
-        }
-  Eigen::VectorXd hv(j);
-  for (int64_t q = 0; q < j; ++q) hv(q) = h[q];
-  Eigen::MatrixXd A = X * hv.asDiagonal() * X.transpose();
-  Eigen::MatrixXd B = Y * hv.asDiagonal() * X.transpose();
-  double maxa = 0, maxb = 0;
-  for (int64_t r = 0; r < k1; ++r)
-    for (int64_t c = 0; c < k1; ++c) maxa = std::max(maxa, std::fabs(A(r, c) - st.A[r * k1 + c]));
-  for (int64_t r = 0; r < 4; ++r)
-    for (int64_t c = 0; c < k1; ++c) maxb = std::max(maxb, std::fabs(B(r, c) - st.B[r * k1 + c]));
-  CAPTURE(maxa);
-  CAPTURE(maxb);
-  CHECK(maxa < 1e-3 * std::max(1.0, A.cwiseAbs().maxCoeff()));
-  CHECK(maxb < 1e-3 * std::max(1.0, B.cwiseAbs().maxCoeff()));
-  CHECK(st.count == j);
-  CHECK(st.hsum == doctest::Approx(hv.sum()));
+  struct Case {
+    std::vector<int64_t> x_shape, kernel, stride, dilation, pad_begin, pad_end;
+  };
+  // Strided/dilated/padded along D and H; then strided, dilated and padded along W (the axis the
+  // im2col rows run along) with more positions than one Gram tile holds (16384 at this k1).
+  const Case cases[] = {{{2, 3, 7, 6, 5}, {3, 3, 2}, {2, 1, 1}, {1, 2, 1}, {1, 2, 0}, {1, 2, 1}},
+                        {{2, 2, 30, 30, 23}, {1, 3, 3}, {1, 1, 2}, {1, 1, 2}, {0, 1, 1}, {0, 1, 2}}};
+  for (const Case& cs : cases) {
+    const int64_t C1 = cs.x_shape[1], C2 = 4;
+    Tensor x = random_tensor(cs.x_shape, 1);
+    WindowParams p;
+    p.kernel = cs.kernel;
+    p.stride = cs.stride;
+    p.dilation = cs.dilation;
+    p.pad_begin = cs.pad_begin;
+    p.pad_end = cs.pad_end;
+    Tensor w = random_tensor({C2, C1, cs.kernel[0], cs.kernel[1], cs.kernel[2]}, 2);
+    Tensor y;
+    be->conv(&p, p, x, w, nullptr, y);  // any target of the right shape will do
+    std::vector<float> h(static_cast<size_t>(y.numel() / C2));
+    for (size_t j = 0; j < h.size(); ++j) h[j] = 0.5f + static_cast<float>(j % 7);
+    GramStats st;
+    be->gram_accumulate(p, x, y, h.data(), st);
+    // Explicit im2col in (c, kd, kh, kw) order + bias row, n-major positions.
+    const int64_t K = C1 * cs.kernel[0] * cs.kernel[1] * cs.kernel[2], k1 = K + 1;
+    const int64_t od = y.shape[2], oh = y.shape[3], ow = y.shape[4];
+    const int64_t D = cs.x_shape[2], H = cs.x_shape[3], W = cs.x_shape[4];
+    Eigen::MatrixXd X(k1, 2 * od * oh * ow), Y(C2, 2 * od * oh * ow);
+    int64_t j = 0;
+    for (int64_t n = 0; n < 2; ++n)
+      for (int64_t a = 0; a < od; ++a)
+        for (int64_t b = 0; b < oh; ++b)
+          for (int64_t c = 0; c < ow; ++c, ++j) {
+            int64_t r = 0;
+            for (int64_t ch = 0; ch < C1; ++ch)
+              for (int64_t ka = 0; ka < cs.kernel[0]; ++ka)
+                for (int64_t kb = 0; kb < cs.kernel[1]; ++kb)
+                  for (int64_t kc = 0; kc < cs.kernel[2]; ++kc, ++r) {
+                    const int64_t zd = a * cs.stride[0] - cs.pad_begin[0] + ka * cs.dilation[0];
+                    const int64_t zh = b * cs.stride[1] - cs.pad_begin[1] + kb * cs.dilation[1];
+                    const int64_t zw = c * cs.stride[2] - cs.pad_begin[2] + kc * cs.dilation[2];
+                    const bool in = zd >= 0 && zd < D && zh >= 0 && zh < H && zw >= 0 && zw < W;
+                    X(r, j) = in ? x.f[(((n * C1 + ch) * D + zd) * H + zh) * W + zw] : 0.0;
+                  }
+            X(K, j) = 1.0;
+            for (int64_t o = 0; o < C2; ++o) Y(o, j) = y.f[(((n * C2 + o) * od + a) * oh + b) * ow + c];
+          }
+    Eigen::VectorXd hv(j);
+    for (int64_t q = 0; q < j; ++q) hv(q) = h[q];
+    Eigen::MatrixXd A = X * hv.asDiagonal() * X.transpose();
+    Eigen::MatrixXd B = Y * hv.asDiagonal() * X.transpose();
+    double yy = 0;
+    for (int64_t q = 0; q < j; ++q) yy += hv(q) * Y.col(q).squaredNorm();
+    double maxa = 0, maxb = 0;
+    for (int64_t r = 0; r < k1; ++r)
+      for (int64_t c = 0; c < k1; ++c) maxa = std::max(maxa, std::fabs(A(r, c) - st.A[r * k1 + c]));
+    for (int64_t r = 0; r < C2; ++r)
+      for (int64_t c = 0; c < k1; ++c) maxb = std::max(maxb, std::fabs(B(r, c) - st.B[r * k1 + c]));
+    CAPTURE(j);
+    CAPTURE(maxa);
+    CAPTURE(maxb);
+    CHECK(maxa < 1e-3 * std::max(1.0, A.cwiseAbs().maxCoeff()));
+    CHECK(maxb < 1e-3 * std::max(1.0, B.cwiseAbs().maxCoeff()));
+    CHECK(st.count == j);
+    CHECK(st.hsum == doctest::Approx(hv.sum()));
+    CHECK(st.yy == doctest::Approx(yy).epsilon(1e-6));
+  }
 }
 
 TEST_CASE("the loss from Gram statistics equals the loss of the real convolution") {
