@@ -81,6 +81,12 @@ struct GramStats {
   std::vector<double> A, B;  // row-major
   double yy = 0, hsum = 0;
   int64_t count = 0;
+  /// The rows √h_j·x̃_j themselves (count × k1, row-major), which a backend keeps while there are
+  /// few of them (4·count ≤ k1: deep layers on a small crop, where A has rank ≤ count). Then the
+  /// ADMM system can work in the count-dimensional sample space instead of factoring k×k
+  /// matrices. Usable only when complete: rows.size() == count·k1.
+  std::vector<float> rows;
+  bool has_rows() const { return count > 0 && static_cast<int64_t>(rows.size()) == count * k1; }
   void reset(int64_t k1_, int64_t c2_) {
     k1 = k1_;
     c2 = c2_;
@@ -88,6 +94,7 @@ struct GramStats {
     B.assign(static_cast<size_t>(c2 * k1), 0.0);
     yy = hsum = 0;
     count = 0;
+    rows.clear();
   }
 };
 
@@ -111,6 +118,8 @@ class AdmmSystem {
   /// grid weights Z (c2×k) whose row o is row_scale[o] times integers (codes minus zero point):
   /// between iterations only a few codes change, so a backend may update Z·G by rows of G.
   virtual double loss(const float* z, const double* row_scale, const float* b) = 0;
+  /// How the W-step is solved, for the report (e.g. "dense", "sample space (1152 rows)").
+  virtual std::string kind() const { return "dense"; }
 };
 
 /// A convolution whose weights and input are integer codes (real int8 inference):

@@ -1,7 +1,9 @@
 // One layer's ADMM system on the CPU (DESIGN §5): the bias coordinate eliminated by a Schur
 // complement, the ρ-shifted weight system factored and inverted once per ρ value in double
 // (a blocked Cholesky and inverse over OpenBLAS/LAPACK tiles), and every iteration's W-step and monitoring loss as
-// single-precision GEMMs (oneDNN sgemm) on buffers kept in the backend's arena.
+// single-precision GEMMs (tiled OpenBLAS) on buffers kept in the backend's arena. Layers with
+// fewer calibration positions than a quarter of their weights per output use the sample-space
+// form instead (sample_space.hpp): an r×r solve per ρ, no k×k factorization.
 #include <cblas.h>
 #include <lapacke.h>
 #include <omp.h>
@@ -11,6 +13,7 @@
 #include <sstream>
 
 #include "backends/cpu/cpu_backend.hpp"
+#include "backends/cpu/sample_space.hpp"
 #include "backends/cpu/serial_blas.hpp"
 #include "backends/cpu/threads.hpp"
 #include "backends/cpu/tiled_sgemm.hpp"
@@ -158,6 +161,12 @@ class CpuAdmmSystem final : public AdmmSystem {
       sgemm(c2_, k1_, k_, w0f.data(), k_, gf, k1_, theta0g_.data());
     }
     grow(ar_.rows, static_cast<size_t>(c2_ * k1_));
+    if (solve.has_rows() && 4 * solve.count <= k1_)
+      sample_ = std::make_unique<SampleSpaceSolve>(solve.rows.data(), solve.count, k1_, c_, eta_);
+  }
+
+  std::string kind() const override {
+    return sample_ ? "sample space (" + std::to_string(sample_->samples()) + " rows)" : "dense";
   }
 
   void set_rho(double rho, double factored_rho) override {
@@ -166,7 +175,8 @@ class CpuAdmmSystem final : public AdmmSystem {
     codes_valid_ = false;  // rebuild P at the next loss (bounds the drift of its row updates)
     // CG needs S(ρ)·p from the single-precision Gram matrix, which holds the select statistics:
     // only when they are the solve statistics; otherwise factor ρ itself.
-    if (!(factored_rho > rho) || !same_stats_) factored_rho = rho;
+    // In the sample space every ρ value is cheap to prepare: no CG.
+    if (!(factored_rho > rho) || !same_stats_ || sample_) factored_rho = rho;
     cg_ = factored_rho != rho;
     if (factored_rho != factored_) factor(factored_rho);
   }
@@ -174,6 +184,10 @@ class CpuAdmmSystem final : public AdmmSystem {
   // S = 2·G_ww + (η + ρ)·I − (4/c)·g gᵀ (lower triangle, row-major), then S⁻¹ in double.
   void factor(double rho) {
     factored_ = rho;
+    if (sample_) {
+      sample_->set_rho(rho);
+      return;
+    }
     double* s = grow(ar_.factor, static_cast<size_t>(k_ * k_));
     const double* a = solve_.A.data();
     for (int64_t i = 0; i < k_; ++i) {
@@ -195,7 +209,9 @@ class CpuAdmmSystem final : public AdmmSystem {
     const int64_t n = c2_ * k_;
 #pragma omp parallel for schedule(static) if (n > 65536)
     for (int64_t i = 0; i < n; ++i) r[i] = base_[i] + rho * v[i];
-    if (cg_) {
+    if (sample_) {
+      sample_->apply(r, c2_, w);
+    } else if (cg_) {
       cg_solve(r, w);
     } else {
       sgemm(c2_, k_, k_, r, k_, ar_.inverse.data(), k_, w);
@@ -339,6 +355,7 @@ class CpuAdmmSystem final : public AdmmSystem {
   std::vector<float> base_, theta0g_;
   std::vector<float> cg_res_, cg_z_, cg_p_, cg_sp_;
   bool codes_valid_ = false, cg_ = false, same_stats_ = false;
+  std::unique_ptr<SampleSpaceSolve> sample_;  // set when the solve statistics kept their rows
   double factored_ = -1;
 };
 

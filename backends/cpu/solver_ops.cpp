@@ -2,6 +2,7 @@
 // (tiled OpenBLAS sgemm per tile, double accumulation across tiles) and the exact loss's quadratic form in
 // deterministic parallel chunks. The ADMM iterations themselves: admm_system.cpp.
 #include <algorithm>
+#include <cmath>
 
 #include "backends/cpu/cpu_backend.hpp"
 #include "backends/cpu/serial_blas.hpp"
@@ -119,6 +120,11 @@ void CpuBackend::gram_accumulate(const WindowParams& p, const Tensor& x, const T
   // Reused tile buffers, transposed im2col: X (k1 × tile, row = kernel tap, the last row ones),
   // Xh (X with each column scaled by the attention h), Y (c2 × tile).
   const int64_t kTile = tile_for(k1);
+  // Keep the rows √h·x̃ while they are few and all kept so far (GramStats::rows).
+  bool keep_rows = 4 * (st.count + positions) <= k1 && (st.count == 0 || st.has_rows());
+  for (int64_t j = 0; keep_rows && h && j < positions; ++j) keep_rows = h[j] >= 0;
+  if (keep_rows) st.rows.reserve(static_cast<size_t>((st.count + positions) * k1));
+  else st.rows.clear();
   std::vector<float> xt(static_cast<size_t>(kTile * k1)), xh(xt.size()),
       yt(static_cast<size_t>(kTile * c2)), at(static_cast<size_t>(k1 * k1)),
       bt(static_cast<size_t>(c2 * k1));
@@ -158,6 +164,16 @@ void CpuBackend::gram_accumulate(const WindowParams& p, const Tensor& x, const T
     }
     tiled_sgemm(false, true, c2, k1, pt, 1.f, yt.data(), pt, xh.data(), pt, 0.f, bt.data(), k1);
     for (size_t q = 0; q < bt.size(); ++q) st.B[q] += bt[q];
+    if (keep_rows) {  // the tile's positions as rows, each scaled by √h
+      const size_t base = st.rows.size();
+      st.rows.resize(base + static_cast<size_t>(pt * k1));
+      float* dst = st.rows.data() + base;
+#pragma omp parallel for schedule(static)
+      for (int64_t j = 0; j < pt; ++j) {
+        const float sh = h ? std::sqrt(h[t0 + j]) : 1.f;
+        for (int64_t col = 0; col < k1; ++col) dst[j * k1 + col] = sh * xt[col * pt + j];
+      }
+    }
     double yy = 0, hs = 0;
     for (int64_t j = 0; j < pt; ++j) {
       const double w = h ? h[t0 + j] : 1.0;

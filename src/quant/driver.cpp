@@ -82,6 +82,7 @@ class QuantizingPass {
     rep.iterations = s.solution.iterations;
     rep.best_iteration = s.solution.best_iteration;
     rep.stop_reason = s.solution.stop_reason;
+    rep.system = s.solution.system;
     rep.times = s.solution.times;
     rep.scales = s.solution.quantizer.scale;
     write_back_layer(g_, be_, n, w, s, p.wbits, opt_.grid);

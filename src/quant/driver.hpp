@@ -34,6 +34,7 @@ struct LayerReport {
   double loss_before = -1, loss_after = -1;  // mean squared output error vs the FP output
   int iterations = 0, best_iteration = -1;
   std::string stop_reason;  // the solver's (LayerSolution::stop_reason); empty without ADMM
+  std::string system;       // how its W-step was solved (LayerSolution::system); empty without ADMM
   SolveTimes times;         // gram / factorization / iterations
   double seconds = 0;
 };

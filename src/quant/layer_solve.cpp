@@ -85,6 +85,7 @@ LayerSolution solve_grouped(Backend& be, const Graph& g, const Node& n, const st
     sol.iterations = std::max(sol.iterations, gs.iterations);
     sol.best_iteration = std::max(sol.best_iteration, gs.best_iteration);
     if (sol.stop_reason.empty() || gs.stop_reason == "max_iterations") sol.stop_reason = gs.stop_reason;
+    sol.system = gs.system;
     sol.times += gs.times;
     rep.solver = r.solver;
     kept_projection += r.note.empty() ? 0 : 1;

@@ -70,6 +70,7 @@ std::string report_json(const QuantResult& r, const QuantOptions& opt, const Rep
     lj["iterations"] = l.iterations;
     lj["best_iteration"] = l.best_iteration;
     if (!l.stop_reason.empty()) lj["stop_reason"] = l.stop_reason;
+    if (!l.system.empty()) lj["admm_system"] = l.system;
     lj["seconds"] = l.seconds;
     lj["seconds_gram"] = l.times.gram;
     lj["seconds_factorization"] = l.times.factorization;

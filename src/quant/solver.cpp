@@ -118,6 +118,7 @@ LayerSolution solve_admm(Backend& be, const GramStats& gs, const GramStats& sel,
   const auto t_setup = std::chrono::steady_clock::now();
   std::unique_ptr<AdmmSystem> sys = be.admm_system(gs, sel, w0.data(), b0.data(), eta);
   sol.times.factorization += seconds_since(t_setup);
+  sol.system = sys->kind();
   // Z ← W0 (not projected), U ← 0.
   const size_t n = w0.size();
   std::vector<float> z = w0, u(n, 0.f), v(n), w(n), wu(n), bias(static_cast<size_t>(c2));

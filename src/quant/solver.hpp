@@ -75,6 +75,7 @@ struct LayerSolution {
   int best_iteration = -1;
   int iterations = 0;
   std::string stop_reason;      // max_iterations | converged | plateau | short: <why>
+  std::string system;           // how the W-step was solved (AdmmSystem::kind)
   double scale_factor = 0;      // s of METHOD §3.3
   SolveTimes times;
 };
