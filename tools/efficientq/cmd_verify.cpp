@@ -5,7 +5,10 @@
 // onnxruntime side), label agreement on the image grid, and with --label both Dice.
 #include <efficientq/efficientq_experimental.h>
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <memory>
@@ -42,10 +45,19 @@ np.save(sys.argv[3], np.ascontiguousarray(y, dtype=np.float32))
 
 // MONAI sliding_window_inference (sw_batch_size 1, constant padding 0, sigma_scale 0.125), as
 // tools/train/sliding_window_ref.py, against which libefficientq's sliding window is tested.
-// argv[4..]: roi D,H,W, overlap, gaussian|constant.
+// argv[4..]: roi D,H,W, overlap, gaussian|constant, and "exact" or "timing:THREADS" (onnxruntime
+// with its default graph optimizations and THREADS intra-op threads, the window loop timed).
 const std::string kSlidingScript = std::string(kImports) + R"PY(
+import time
 roi = [int(v) for v in sys.argv[4].split(",")]
 overlap, mode = float(sys.argv[5]), sys.argv[6]
+timing = sys.argv[7].startswith("timing:")
+if timing:
+    so = ort.SessionOptions()
+    so.intra_op_num_threads = int(sys.argv[7].split(":")[1])
+    so.inter_op_num_threads = 1
+    s = ort.InferenceSession(sys.argv[1], so, providers=["CPUExecutionProvider"])
+t0 = time.perf_counter()
 spatial = x.shape[2:]
 pads = [(max(r - n, 0) // 2, max(r - n, 0) - max(r - n, 0) // 2) for n, r in zip(spatial, roi)]
 xp = np.pad(x, [(0, 0), (0, 0)] + pads, mode="constant").astype(np.float32)
@@ -79,6 +91,8 @@ for a in starts[0]:
             out[(slice(None), slice(None)) + sl] += wmap * pred.astype(np.float32)
             count[sl] += wmap
 out = out / count
+if timing:
+    open(sys.argv[3] + ".seconds", "w").write(repr(time.perf_counter() - t0))
 crop = tuple(slice(p[0], p[0] + n) for p, n in zip(pads, spatial))
 np.save(sys.argv[3], np.ascontiguousarray(out[(slice(None), slice(None)) + crop], dtype=np.float32))
 )PY";
@@ -236,11 +250,19 @@ nlohmann::ordered_json verify_full(const Args& a, const std::string& python, con
     check(efq_volume_load_nifti(ctx.p, lp, 1, &ref), "reading the label file");
     own_ref.reset(ref);
   }
+  // --timing: onnxruntime with its default optimizations at our thread count, and the same
+  // sliding window in both timed (theirs: the window loop with blending; ours: efq_segment,
+  // which also activates and resamples back to the image grid).
+  const bool timing = a.has("--timing");
+  const int threads = a.has("--threads") ? std::stoi(a.get("--threads"))
+                                         : static_cast<int>(std::max(1L, sysconf(_SC_NPROCESSORS_ONLN)));
   const std::vector<std::string> extra{
       std::to_string(wnd.roi[0]) + "," + std::to_string(wnd.roi[1]) + "," + std::to_string(wnd.roi[2]),
-      std::to_string(wnd.overlap), wnd.blend};
+      std::to_string(wnd.overlap), wnd.blend, timing ? "timing:" + std::to_string(threads) : "exact"};
   std::vector<int64_t> oshape;
-  std::vector<float> ort = run_ort_script(python, kSlidingScript.c_str(), a.positional[0], full, fs, extra, oshape);
+  double ort_seconds = -1;
+  std::vector<float> ort = run_ort_script(python, kSlidingScript.c_str(), a.positional[0], full, fs, extra,
+                                          oshape, &ort_seconds);
   if (oshape.size() != 5) throw Failure("onnxruntime returned a " + std::to_string(oshape.size()) + "-D output");
   efq_segmentation* so = nullptr;
   check(efq_segmentation_from_network_output(m, v, cfg.p, ort.data(), oshape.data(), &so),
@@ -249,7 +271,9 @@ nlohmann::ordered_json verify_full(const Args& a, const std::string& python, con
   ort.clear();
   ort.shrink_to_fit();
   efq_segmentation* se = nullptr;
+  const auto t_seg = std::chrono::steady_clock::now();
   check(efq_segment(ctx.p, m, v, cfg.p, &se), "segmenting");
+  const double our_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_seg).count();
   SegPtr own_se(se, efq_segmentation_destroy);
   const uint8_t *lo = nullptr, *le = nullptr;
   int64_t dims[3];
@@ -266,6 +290,14 @@ nlohmann::ordered_json verify_full(const Args& a, const std::string& python, con
   j["blend"] = wnd.blend;
   j["voxels"] = vox;
   j["label_agreement"] = static_cast<double>(same) / static_cast<double>(vox);
+  if (timing) {
+    j["seconds"] = {{"threads", threads},
+                    {"onnxruntime_sliding_window", ort_seconds},
+                    {"libefficientq_segment", our_seconds}};
+    if (a.get("--json") != "-")
+      std::printf("sliding window at %d threads: onnxruntime %.2f s, libefficientq %.2f s (ratio %.2f)\n",
+                  threads, ort_seconds, our_seconds, our_seconds / ort_seconds);
+  }
   const bool text = a.get("--json") != "-";
   if (text)
     std::printf("onnxruntime vs libefficientq, whole volume (%lldx%lldx%lld, sliding window %lldx%lldx%lld):"
@@ -303,7 +335,7 @@ nlohmann::ordered_json verify_full(const Args& a, const std::string& python, con
 int cmd_verify(int argc, char** argv) {
   std::vector<std::string> opts = kInferenceOptions;
   for (const char* o : {"--python", "--json", "--label"}) opts.push_back(o);
-  Args a = parse(argc, argv, opts, {"--help", "--quiet", "--full", "--force"});
+  Args a = parse(argc, argv, opts, {"--help", "--quiet", "--full", "--force", "--timing"});
   if (a.has("--help")) {
     std::printf(
         "usage: efficientq verify MODEL IMAGE [IMAGE...] [--full [--label SEG]] [--python PATH]\n"
@@ -315,6 +347,9 @@ int cmd_verify(int argc, char** argv) {
         "                 semantics in NumPy around onnxruntime); labels compared on the image grid\n"
         "                 after the same activation and resampling back (libefficientq's)\n"
         "  --label SEG    with --full: Dice of both against this reference label file\n"
+        "  --timing       with --full: onnxruntime with its default graph optimizations at the\n"
+        "                 same thread count (--threads, default all cores); reports the wall time\n"
+        "                 of its sliding-window loop and of libefficientq's segmentation\n"
         "onnxruntime comes from PyPI: python3 -m venv build/venv && build/venv/bin/pip install\n"
         "onnxruntime numpy. --python defaults to $EFQ_PYTHON, else build/venv/bin/python, else\n"
         "python3.\n%s%s",
@@ -323,6 +358,7 @@ int cmd_verify(int argc, char** argv) {
   }
   if (a.positional.size() < 2) throw Failure("verify needs MODEL and at least one IMAGE", 2);
   if (a.has("--label") && !a.has("--full")) throw Failure("--label needs --full", 2);
+  if (a.has("--timing") && !a.has("--full")) throw Failure("--timing needs --full", 2);
   {
     std::vector<std::string> inputs = a.positional;
     if (a.has("--label")) inputs.push_back(a.get("--label"));

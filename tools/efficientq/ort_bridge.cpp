@@ -62,12 +62,13 @@ std::string ort_python(const Args& a) {
 std::vector<float> run_ort_script(const std::string& python, const char* script_text,
                                   const std::string& model, const float* input,
                                   const int64_t shape[5], const std::vector<std::string>& extra,
-                                  std::vector<int64_t>& shape_out) {
+                                  std::vector<int64_t>& shape_out, double* seconds_out) {
   char dir[] = "/tmp/efq_verify_XXXXXX";
   if (!mkdtemp(dir)) throw Failure("cannot create a temporary directory");
   const std::string d = dir, script = d + "/ort_run.py", in = d + "/input.npy", out = d + "/output.npy";
+  const std::string secs = out + ".seconds";
   auto cleanup = [&] {
-    for (const auto& f : {script, in, out}) std::remove(f.c_str());
+    for (const auto& f : {script, in, out, secs}) std::remove(f.c_str());
     rmdir(dir);
   };
   try {
@@ -96,6 +97,10 @@ std::vector<float> run_ort_script(const std::string& python, const char* script_
   std::vector<float> result;
   try {
     if (ok) result = read_npy(out, shape_out);
+    if (ok && seconds_out) {
+      std::ifstream sf(secs);
+      if (!(sf >> *seconds_out)) *seconds_out = -1;
+    }
   } catch (...) {
     cleanup();
     throw;
