@@ -54,6 +54,26 @@ if [ -f build/paper/uresq_lits.onnx ]; then
 else
   echo "build/paper/uresq_lits.onnx missing: run /usr/bin/python3 tools/train/paper_models.py" >&2
 fi
+# FP32 models against onnxruntime: `verify --full --timing` runs the same sliding window on the
+# same preprocessed input in both (onnxruntime with its default graph optimizations and as many
+# intra-op threads as ours), best of $runs for each.
+ort_rows=()
+ort_measure() {  # NAME MODEL IMAGE... [options]
+  local name=$1; shift
+  local bo=999999 be=999999
+  for _ in $(seq "$runs"); do
+    "$cli" verify "$@" --full --timing --json "$out/ort.json" --quiet --force >/dev/null 2>"$out/err" \
+      || { cat "$out/err"; exit 1; }
+    read -r o e < <(python3 -c "import json; s=json.load(open('$out/ort.json'))['seconds']; print(s['onnxruntime_sliding_window'], s['libefficientq_segment'])")
+    bo=$(awk "BEGIN{print ($o < $bo) ? $o : $bo}"); be=$(awk "BEGIN{print ($e < $be) ? $e : $be}")
+  done
+  ort_rows+=("| $name | $bo | $be | $(awk "BEGIN{printf \"%.2f\", $be/$bo}") |")
+  echo "${ort_rows[-1]}"
+}
+ort_measure "brain FP32, Colin27 1 mm" models/brain.onnx tests/data/brain/imagesTs/colin_ch2_0000.nii.gz
+if [ -f build/paper/uresq_lits.onnx ]; then
+  ort_measure "paper-size LiTS UResQ FP32, 192x128x64" build/paper/uresq_lits.onnx "$img" --spacing 1.5,1.5,2.5
+fi
 {
   echo "# Inference speed: FP32 vs real int8"
   echo
@@ -74,6 +94,18 @@ fi
   echo "quantizer in front of each int8 layer is not run: the int8 convolution quantizes its input"
   echo "with the same arithmetic (identical labels). Keeping int8 activations between layers is the"
   echo "next step. Timings move by ~10 % with machine load: compare rows of one run only."
+  echo
+  echo "## FP32 against onnxruntime"
+  echo
+  echo "\`efficientq verify MODEL IMAGE --full --timing\` (best of $runs): the same MONAI sliding"
+  echo "window on the same preprocessed input. onnxruntime $(build/venv/bin/python -c 'import onnxruntime; print(onnxruntime.__version__)' 2>/dev/null)"
+  echo "runs with its default graph optimizations and $(nproc) intra-op threads; timed: its window loop with"
+  echo "the Gaussian blending in NumPy. libefficientq: \`efq_segment\` at $(nproc) threads (windows,"
+  echo "blending, activation and resampling back to the image grid)."
+  echo
+  echo "| model, volume | onnxruntime s | libefficientq s | ratio (ours / theirs) |"
+  echo "|---|---|---|---|"
+  printf '%s\n' "${ort_rows[@]}"
   echo
   echo "Quantization time of a paper-size network: [quantization-time.md](quantization-time.md)."
 } > docs/performance.md
