@@ -2,6 +2,7 @@
 #include <efficientq/efficientq_experimental.h>
 
 #include <cmath>
+#include <cstdio>
 #include <memory>
 #include <optional>
 
@@ -173,6 +174,7 @@ efq_status efq_layer_problem_get_solution(const efq_layer_problem* problem,
       full.mse_after = s.loss_after;
       full.iterations = s.iterations;
       full.best_iteration = s.best_iteration;
+      std::snprintf(full.stop_reason, sizeof full.stop_reason, "%s", s.stop_reason.c_str());
       efq::capi::copy_out_fitting(full, info_out, efq::capi::kLayerSolutionInfoV1Size, "info_out");
     }
     if (weights_out) std::copy(s.weights.begin(), s.weights.end(), weights_out);

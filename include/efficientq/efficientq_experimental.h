@@ -96,6 +96,9 @@ typedef struct efq_layer_solution_info {
   double mse_after;       /**< of the solution */
   int64_t iterations;     /**< ADMM iterations run (0 for baselines) */
   int64_t best_iteration; /**< iterate kept (-1: the projection) */
+  /** Why ADMM stopped, NUL-terminated: "max_iterations", "converged", "plateau",
+   *  "short: <why>"; empty for baselines. @since 0.1 (grown; struct_size tells) */
+  char stop_reason[48];
 } efq_layer_solution_info;
 
 /** Reads the solution; each array may be NULL (call with all NULL to learn the sizes from

@@ -140,6 +140,9 @@ int main(void) {
     EXPECT(e_mse < e_rtn);
     EXPECT(e_eq < 0.8 * e_rtn);
     EXPECT(eq.info.iterations >= 1 && eq.info.iterations <= 60 && mse.info.iterations == 0);
+    /* Grown field: why ADMM stopped (a fixed 60-iteration run here), empty for a baseline. */
+    EXPECT(strcmp(eq.info.stop_reason, "max_iterations") == 0);
+    EXPECT(mse.info.stop_reason[0] == '\0');
   }
   EXPECT(memcmp(att.codes, eq.codes, sizeof eq.codes) != 0); /* the voxel weights matter */
 

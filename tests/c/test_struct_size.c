@@ -133,9 +133,16 @@ static void check_layer_problem(void) {
   EXPECT(efq_layer_problem_get_solution(p, &g.solution, NULL, NULL, NULL, NULL, NULL) == EFQ_OK);
   EXPECT(g.solution.num_weights == 4 && g.solution.out_channels == 2 && g.solution.qmax > 0);
   EXPECT(guard_intact(&g, info_v1));
-  fill_guard(&g, info_v1 + sizeof(int64_t));
+  /* Today's header (stop_reason grown after the first version): filled, NUL-terminated (a
+   * baseline's is empty). */
+  fill_guard(&g, sizeof(efq_layer_solution_info));
   EXPECT(efq_layer_problem_get_solution(p, &g.solution, NULL, NULL, NULL, NULL, NULL) == EFQ_OK);
-  EXPECT(g.solution.num_scales >= 1 && guard_intact(&g, info_v1));
+  EXPECT(g.solution.num_scales >= 1 && g.solution.stop_reason[0] == '\0');
+  EXPECT(guard_intact(&g, sizeof(efq_layer_solution_info)));
+  /* A newer header's, one field more: nothing after today's fields is written. */
+  fill_guard(&g, sizeof(efq_layer_solution_info) + sizeof(int64_t));
+  EXPECT(efq_layer_problem_get_solution(p, &g.solution, NULL, NULL, NULL, NULL, NULL) == EFQ_OK);
+  EXPECT(g.solution.num_scales >= 1 && guard_intact(&g, sizeof(efq_layer_solution_info)));
   fill_guard(&g, sizeof(size_t));
   EXPECT(efq_layer_problem_get_solution(p, &g.solution, NULL, NULL, NULL, NULL, NULL) ==
          EFQ_ERR_INVALID_ARGUMENT);
