@@ -12,39 +12,66 @@ namespace efq::quant {
 
 namespace {
 
-// The layer's FP output error when its input is fake-quantized with `q` (the arithmetic of the
+// The layer's FP output error when its input is fake-quantized (the arithmetic of the
 // EfqFakeQuant op, ops_quant.cpp), weighted by h (one weight per output position) when given.
-double output_error(Backend& be, const Graph& g, const Node& layer, const Tensor& x,
-                    const Tensor& y, const std::vector<float>& h, const Quantizer& q) {
-  Tensor xq = Tensor::zeros(x.shape);
-  const float sf = static_cast<float>(q.scale[0]);
-  const double lo = static_cast<double>(q.qmin), hi = static_cast<double>(q.qmax);
-  const int64_t n = x.numel();
-  be.parallel_for(n, int64_t{1} << 16, [&](int64_t i0, int64_t i1) {
-    for (int64_t i = i0; i < i1; ++i) xq.f[i] = activation_fake_quant(x.f[i], sf, 0.0, lo, hi);
-  });
-  const Tensor& w = g.values[layer.inputs[1]].data;
-  const Tensor* b = layer.inputs.size() > 2 && layer.inputs[2] >= 0 ? &g.values[layer.inputs[2]].data : nullptr;
-  const WindowParams wp = conv_window(g, layer, x.shape);
-  Tensor out;
-  int key = 0;  // a fresh cache key: the backend may keep the reordered weights under it
-  if (layer.op == "ConvTranspose") be.conv_transpose(&key, wp, xq, w, b, out);
-  else be.conv(&key, wp, xq, w, b, out);
-  be.forget(&key);
-  if (out.shape != y.shape) fail(ErrorCode::kInternal, layer.describe() + ": output shape mismatch in the activation search");
-  const int64_t per = y.numel() / (y.shape[0] * y.shape[1]);
-  double e = 0;
-  for (int64_t bn = 0; bn < y.shape[0]; ++bn)
-    for (int64_t c = 0; c < y.shape[1]; ++c) {
-      const float* a = out.data() + (bn * y.shape[1] + c) * per;
-      const float* t = y.data() + (bn * y.shape[1] + c) * per;
-      for (int64_t v = 0; v < per; ++v) {
-        const double d = static_cast<double>(a[v]) - t[v];
-        e += (h.empty() ? 1.0 : static_cast<double>(h[bn * per + v])) * d * d;
+// One probe per layer serves every candidate scale: the quantized input and the output buffers
+// are allocated once (first-touch page faults are expensive), and the backend keeps the layer's
+// reordered weights under the probe's key until it is destroyed.
+class LayerErrorProbe {
+ public:
+  LayerErrorProbe(Backend& be, const Graph& g, const Node& layer, const Tensor& x, const Tensor& y,
+                  const std::vector<float>& h)
+      : be_(be), g_(g), layer_(layer), x_(x), y_(y), h_(h), wp_(conv_window(g, layer, x.shape)) {
+    xq_.resize(x.shape);
+  }
+  ~LayerErrorProbe() { be_.forget(&key_); }
+  LayerErrorProbe(const LayerErrorProbe&) = delete;
+  LayerErrorProbe& operator=(const LayerErrorProbe&) = delete;
+
+  double operator()(const Quantizer& q) {
+    const float sf = static_cast<float>(q.scale[0]);
+    const double lo = static_cast<double>(q.qmin), hi = static_cast<double>(q.qmax);
+    be_.parallel_for(x_.numel(), int64_t{1} << 16, [&](int64_t i0, int64_t i1) {
+      for (int64_t i = i0; i < i1; ++i) xq_.f[i] = activation_fake_quant(x_.f[i], sf, 0.0, lo, hi);
+    });
+    const Tensor& w = g_.values[layer_.inputs[1]].data;
+    const Tensor* b = layer_.inputs.size() > 2 && layer_.inputs[2] >= 0 ? &g_.values[layer_.inputs[2]].data : nullptr;
+    if (layer_.op == "ConvTranspose") be_.conv_transpose(&key_, wp_, xq_, w, b, out_);
+    else be_.conv(&key_, wp_, xq_, w, b, out_);
+    if (out_.shape != y_.shape)
+      fail(ErrorCode::kInternal, layer_.describe() + ": output shape mismatch in the activation search");
+    // Σ h·(out − y)² in fixed chunks of one (batch, channel) plane each, summed in order: the
+    // same number whatever the thread count.
+    const int64_t per = y_.numel() / (y_.shape[0] * y_.shape[1]), planes = y_.shape[0] * y_.shape[1];
+    std::vector<double> part(static_cast<size_t>(planes), 0.0);
+    be_.parallel_for(planes, 1, [&](int64_t p0, int64_t p1) {
+      for (int64_t pl = p0; pl < p1; ++pl) {
+        const int64_t bn = pl / y_.shape[1];
+        const float* a = out_.data() + pl * per;
+        const float* t = y_.data() + pl * per;
+        double e = 0;
+        for (int64_t v = 0; v < per; ++v) {
+          const double d = static_cast<double>(a[v]) - t[v];
+          e += (h_.empty() ? 1.0 : static_cast<double>(h_[bn * per + v])) * d * d;
+        }
+        part[pl] = e;
       }
-    }
-  return e;
-}
+    });
+    double e = 0;
+    for (double v : part) e += v;
+    return e;
+  }
+
+ private:
+  Backend& be_;
+  const Graph& g_;
+  const Node& layer_;
+  const Tensor &x_, &y_;
+  const std::vector<float>& h_;
+  const WindowParams wp_;
+  Tensor xq_, out_;
+  int key_ = 0;  // the backend's cache key for this probe's weights
+};
 
 // The MSE-optimal scale `q` (already fitted), the min-max scale and three geometric steps
 // between them; keeps in `q` the scale with the smallest error(scale). Returns the rule for the
@@ -113,10 +140,11 @@ ActCalibration calibrate_activation(Graph& g, Backend& be, int fq_index, const T
       const Tensor& y = ref.targets.at(layer.outputs[0]);
       std::vector<float> h;
       if (att) h = att->weights_for(y.shape);
+      LayerErrorProbe probe(be, g, layer, x, y, h);
       out.rule = search_activation_scale(be, x, aq, "layer", [&](double s) {
         Quantizer c = aq;
         c.scale[0] = s;
-        return output_error(be, g, layer, x, y, h, c);
+        return probe(c);
       });
     } else {
       std::vector<float> h;
