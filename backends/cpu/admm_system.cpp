@@ -243,7 +243,16 @@ class CpuAdmmSystem final : public AdmmSystem {
       for (int64_t o = 0; o < c2_; ++o)
         for (int64_t i = 0; i < k_; ++i)
           c[o * k_ + i] = std::nearbyint(z[o * k_ + i] * static_cast<float>(row_scale[o] > 0 ? 1.0 / row_scale[o] : 0.0));
-      sgemm(c2_, k1_, k_, c, k_, g, k1_, p);
+      if (sample_ && same_stats_) {  // G = X̃ᵀX̃: P = (C·Xwᵀ)·X̃, two c2×r×k GEMMs
+        const float* rows = solve_.rows.data();
+        const int64_t r = solve_.count;
+        std::vector<float>& t = sample_p_;
+        t.resize(static_cast<size_t>(c2_ * r));
+        tiled_sgemm(false, true, c2_, r, k_, 1.f, c, k_, rows, k1_, 0.f, t.data(), r);
+        tiled_sgemm(false, false, c2_, k1_, r, 1.f, t.data(), r, rows, k1_, 0.f, p, k1_);
+      } else {
+        sgemm(c2_, k1_, k_, c, k_, g, k1_, p);
+      }
       codes_valid_ = true;
     } else if (changed > 0) {  // P_o += Δc · G_i for each changed code (rows in parallel)
 #pragma omp parallel for schedule(dynamic, 8) if (changed > 64)
@@ -356,6 +365,7 @@ class CpuAdmmSystem final : public AdmmSystem {
   std::vector<float> cg_res_, cg_z_, cg_p_, cg_sp_;
   bool codes_valid_ = false, cg_ = false, same_stats_ = false;
   std::unique_ptr<SampleSpaceSolve> sample_;  // set when the solve statistics kept their rows
+  std::vector<float> sample_p_;               // c2×r: C·Xwᵀ
   double factored_ = -1;
 };
 
