@@ -17,6 +17,14 @@ constexpr size_t kF = sizeof(float);
 
 int64_t prod3(const int64_t* v) { return v[0] * v[1] * v[2]; }
 
+// efq_im2col indexes one channel's volume and the output positions in 32 bits.
+void check_index_range(const std::vector<int64_t>& g, const std::string& where) {
+  const int64_t limit = int64_t{1} << 31;
+  if (prod3(g.data()) >= limit || prod3(g.data() + 3) >= limit)
+    fail(ErrorCode::kUnsupported, "a convolution whose spatial volume has 2^31 or more voxels on " +
+                                      where);
+}
+
 // Output positions per im2col tile: at most ~`floats` floats of columns, at least 256 positions.
 int64_t tile_for(int64_t rows, int64_t positions, int64_t floats) {
   return std::max<int64_t>(1, std::min(positions, std::max<int64_t>(256, floats / rows)));
@@ -39,6 +47,7 @@ void OpenClBackend::conv_gemm(const WindowParams& p, const Shape& xs, cl_mem x, 
                               int64_t cout, cl_mem bias, bool transposed, Tensor& y) {
   const Shape ys = conv_output_shape(p, xs, cout, transposed);
   const std::vector<int64_t> g = opencl_window_geometry(p, xs, ys);
+  check_index_range(g, where());
   const int64_t groups = p.group, cin = xs[1];
   if (groups < 1 || cin % groups || cout % groups)
     fail(ErrorCode::kInvalidArgument, "convolution with " + std::to_string(cin) + " inputs, " +
@@ -60,8 +69,8 @@ void OpenClBackend::conv_gemm(const WindowParams& p, const Shape& xs, cl_mem x, 
     for (int64_t gi = 0; gi < groups; ++gi)
       for (int64_t p0 = 0; p0 < osp; p0 += tile) {
         const int64_t pt = std::min(tile, osp - p0), xoff = (n * cin + gi * cg) * isp;
-        launch2("efq_im2col", pt, kk,
-                {karg(x), karg(xoff), karg(col), karg(bm), karg(p0), karg(pt), karg(kk), karg(tr),
+        launch2("efq_im2col", pt, cg,
+                {karg(x), karg(xoff), karg(col), karg(bm), karg(p0), karg(pt), karg(cg), karg(tr),
                  karg(ones)});
         sgemm(false, false, og, pt, kk, 1.f, wmat, gi * og * kk, kk, col, 0, pt, 1.f, by,
               (n * cout + gi * og) * osp + p0, osp);
@@ -146,6 +155,7 @@ void OpenClBackend::gram_accumulate(const WindowParams& p, const Tensor& x, cons
                                     const float* h, GramStats& st) {
   if (p.group != 1) fail(ErrorCode::kUnsupported, "Gram statistics of a grouped convolution");
   const std::vector<int64_t> g = opencl_window_geometry(p, x.shape, y.shape);
+  check_index_range(g, where());
   const int64_t c1 = x.shape[1], c2 = y.shape[1], nimg = x.shape[0];
   const int64_t k1 = c1 * prod3(g.data() + 6) + 1, isp = prod3(g.data()), osp = prod3(g.data() + 3);
   if (st.k1 != k1 || st.c2 != c2) st.reset(k1, c2);
@@ -167,9 +177,9 @@ void OpenClBackend::gram_accumulate(const WindowParams& p, const Tensor& x, cons
   for (int64_t n = 0; n < nimg; ++n)
     for (int64_t p0 = 0; p0 < osp; p0 += tile) {
       const int64_t pt = std::min(tile, osp - p0), xoff = n * c1 * isp;
-      launch2("efq_im2col", pt, k1,
-              {karg(bx), karg(xoff), karg(col), karg(bm), karg(p0), karg(pt),
-               karg(k1), karg(tr), karg(ones)});
+      launch2("efq_im2col", pt, c1 + 1,
+              {karg(bx), karg(xoff), karg(col), karg(bm), karg(p0), karg(pt), karg(c1), karg(tr),
+               karg(ones)});
       if (h) {
         const int64_t hoff = n * osp + p0, cnt = k1 * pt;
         launch("efq_scale_cols", cnt, {karg(col), karg(colh), karg(bh), karg(hoff), karg(pt), karg(cnt)});

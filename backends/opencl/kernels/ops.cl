@@ -106,39 +106,59 @@ __kernel void efq_pool(__global const float* x, __global float* y, __global cons
   y[i] = acc;
 }
 
-// Columns of one image (at x + xoff) for conv(x, ·) over output positions [p0, p0 + cols): row r = (c, tap),
-// column j = position p0 + j; zero where no input feeds it. g as efq_pool's; transposed: the
-// ConvTranspose source x[c, (o + pad − t·dil) / stride] (zero unless that is an integer inside
-// the input). With `ones`, row `rows − 1` is all ones (the bias coordinate of the Gram statistics).
+// Columns of one image (at x + xoff) for conv(x, ·) over output positions [p0, p0 + cols): row
+// r = c·taps + tap, column j = position p0 + j; zero where no input feeds it. g as efq_pool's.
+// transposed: the ConvTranspose source x[c, (o + pad − t·dil) / stride] (zero unless that is an
+// integer inside the input). One work-item per (position, channel), looping over the taps in
+// 32-bit index arithmetic (the host checks the sizes fit); with `ones`, channel `channels` is the
+// all-ones row of the Gram statistics' bias coordinate.
 __kernel void efq_im2col(__global const float* x, long xoff, __global float* col,
-                         __global const long* g, long p0, long cols, long rows, int transposed,
+                         __global const long* g, long p0, long cols, long channels, int transposed,
                          int ones) {
-  const long j = get_global_id(0), r = get_global_id(1);
-  if (j >= cols || r >= rows) return;
-  if (ones && r == rows - 1) {
-    col[r * cols + j] = 1.f;
+  const int j = get_global_id(0), c = get_global_id(1);
+  if (j >= cols || c > channels || (c == channels && !ones)) return;
+  const int kd = g[6], kh = g[7], kw = g[8], ksp = kd * kh * kw;
+  __global float* out = col + (long)c * ksp * cols + j;
+  if (c == channels) {
+    out[0] = 1.f;
     return;
   }
-  const long ksp = g[6] * g[7] * g[8];
-  const long c = r / ksp, t = r % ksp;
-  const long te = t % g[8], tb = (t / g[8]) % g[7], ta = t / (g[8] * g[7]);
-  const long p = p0 + j;
-  const long ow = p % g[5], oh = (p / g[5]) % g[4], od = p / (g[5] * g[4]);
-  const long o3[3] = {od, oh, ow}, t3[3] = {ta, tb, te};
-  long z[3];
-  for (int a = 0; a < 3; ++a) {
+  const int id = g[0], ih = g[1], iw = g[2], oh = g[4], ow = g[5];
+  const int sd = g[9], sh = g[10], sw = g[11], dd = g[12], dh = g[13], dw = g[14];
+  const int pd = g[15], ph = g[16], pw = g[17];
+  const int p = (int)p0 + j;
+  const int xw = p % ow, xh = (p / ow) % oh, xd = p / (ow * oh);
+  const __global float* src = x + xoff + (long)c * id * ih * iw;
+  int r = 0;
+  for (int a = 0; a < kd; ++a) {
+    int zd;
     if (!transposed) {
-      z[a] = o3[a] * g[9 + a] - g[15 + a] + t3[a] * g[12 + a];
+      zd = xd * sd - pd + a * dd;
     } else {
-      const long num = o3[a] + g[15 + a] - t3[a] * g[12 + a];
-      z[a] = (num < 0 || num % g[9 + a]) ? -1 : num / g[9 + a];
+      const int num = xd + pd - a * dd;
+      zd = (num < 0 || num % sd) ? -1 : num / sd;
     }
-    if (z[a] < 0 || z[a] >= g[a]) {
-      col[r * cols + j] = 0.f;
-      return;
+    for (int b = 0; b < kh; ++b) {
+      int zh;
+      if (!transposed) {
+        zh = xh * sh - ph + b * dh;
+      } else {
+        const int num = xh + ph - b * dh;
+        zh = (num < 0 || num % sh) ? -1 : num / sh;
+      }
+      for (int e = 0; e < kw; ++e, ++r) {
+        int zw;
+        if (!transposed) {
+          zw = xw * sw - pw + e * dw;
+        } else {
+          const int num = xw + pw - e * dw;
+          zw = (num < 0 || num % sw) ? -1 : num / sw;
+        }
+        const bool in = zd >= 0 && zd < id && zh >= 0 && zh < ih && zw >= 0 && zw < iw;
+        out[(long)r * cols] = in ? src[(zd * ih + zh) * iw + zw] : 0.f;
+      }
     }
   }
-  col[r * cols + j] = x[xoff + ((c * g[0] + z[0]) * g[1] + z[1]) * g[2] + z[2]];
 }
 
 // xh[r, j] = x[r, j] · h[hoff + j] (the Gram statistics' voxel weights).
