@@ -167,12 +167,26 @@ void OpenClBackend::gram_accumulate(const WindowParams& p, const Tensor& x, cons
   upload(bm, g.data(), g.size() * sizeof(int64_t));
   cl_mem bh = nullptr;
   if (h) upload(bh = scratch(kAux, positions * kF), h, positions * kF);
-  const int64_t tile = tile_for(k1, osp, int64_t{1} << 23);
+  // Short tiles: CLBlast sums a GEMM's K positions one after another in float (error growing
+  // with K), and the layer loss θAθᵀ − 2Bθ + yy cancels to ~1e-5 of yy; tiles of kTile positions
+  // are summed in double (on the device with cl_khr_fp64, else on the host).
+  constexpr int64_t kTile = 512;
+  const int64_t tile = std::min(osp, kTile);
   cl_mem col = scratch(kCol, static_cast<size_t>(k1 * tile) * kF);
   cl_mem colh = h ? scratch(kColH, static_cast<size_t>(k1 * tile) * kF) : col;
-  cl_mem ba = scratch(kA, static_cast<size_t>(k1 * k1) * kF),
-         bb = scratch(kB, static_cast<size_t>(c2 * k1) * kF);
-  std::vector<float> at(static_cast<size_t>(k1 * k1)), bt(static_cast<size_t>(c2 * k1));
+  const int64_t na = k1 * k1, nb = c2 * k1;
+  cl_mem ba = scratch(kA, static_cast<size_t>(na) * kF), bb = scratch(kB, static_cast<size_t>(nb) * kF);
+  cl_mem acc_a = nullptr, acc_b = nullptr;
+  std::vector<double> sum_a, sum_b;
+  if (fp64()) {
+    acc_a = scratch(kAccA, static_cast<size_t>(na) * sizeof(double));
+    acc_b = scratch(kAccB, static_cast<size_t>(nb) * sizeof(double));
+    sum_a.assign(static_cast<size_t>(na), 0.0);
+    sum_b.assign(static_cast<size_t>(nb), 0.0);
+    upload(acc_a, sum_a.data(), sum_a.size() * sizeof(double));
+    upload(acc_b, sum_b.data(), sum_b.size() * sizeof(double));
+  }
+  std::vector<float> at, bt;
   const cl_int tr = p.transposed, ones = 1;
   for (int64_t n = 0; n < nimg; ++n)
     for (int64_t p0 = 0; p0 < osp; p0 += tile) {
@@ -184,15 +198,29 @@ void OpenClBackend::gram_accumulate(const WindowParams& p, const Tensor& x, cons
         const int64_t hoff = n * osp + p0, cnt = k1 * pt;
         launch("efq_scale_cols", cnt, {karg(col), karg(colh), karg(bh), karg(hoff), karg(pt), karg(cnt)});
       }
-      // A_tile = Xh·Xᵀ (k1×k1), B_tile = Y_tile·Xhᵀ (c2×k1); accumulated in double on the host.
+      // A_tile = Xh·Xᵀ (k1×k1), B_tile = Y_tile·Xhᵀ (c2×k1).
       sgemm(false, true, k1, k1, pt, 1.f, colh, 0, pt, col, 0, pt, 0.f, ba, 0, k1);
       sgemm(false, true, c2, k1, pt, 1.f, by, n * c2 * osp + p0, osp, colh, 0, pt, 0.f, bb, 0, k1);
-      download(ba, at.data(), at.size() * kF);
-      download(bb, bt.data(), bt.size() * kF);
-      for (int64_t i = 0; i < k1; ++i)  // the upper triangle (mirrored below, as the CPU)
-        for (int64_t j = i; j < k1; ++j) st.A[i * k1 + j] += at[i * k1 + j];
-      for (size_t q = 0; q < bt.size(); ++q) st.B[q] += bt[q];
+      if (fp64()) {
+        launch("efq_add_double", na, {karg(acc_a), karg(ba), karg(na)});
+        launch("efq_add_double", nb, {karg(acc_b), karg(bb), karg(nb)});
+      } else {
+        at.resize(static_cast<size_t>(na));
+        bt.resize(static_cast<size_t>(nb));
+        download(ba, at.data(), at.size() * kF);
+        download(bb, bt.data(), bt.size() * kF);
+        for (int64_t i = 0; i < k1; ++i)
+          for (int64_t j = i; j < k1; ++j) st.A[i * k1 + j] += at[i * k1 + j];
+        for (size_t q = 0; q < bt.size(); ++q) st.B[q] += bt[q];
+      }
     }
+  if (fp64()) {  // the upper triangle (mirrored below, as the CPU)
+    download(acc_a, sum_a.data(), sum_a.size() * sizeof(double));
+    download(acc_b, sum_b.data(), sum_b.size() * sizeof(double));
+    for (int64_t i = 0; i < k1; ++i)
+      for (int64_t j = i; j < k1; ++j) st.A[i * k1 + j] += sum_a[i * k1 + j];
+    for (size_t q = 0; q < sum_b.size(); ++q) st.B[q] += sum_b[q];
+  }
   double yy = 0, hs = 0;  // Σ h·||y||², Σ h in double, position by position as the CPU
   for (int64_t pos = 0; pos < positions; ++pos) {
     const double wv = h ? h[pos] : 1.0;

@@ -116,7 +116,7 @@ class OpenClBackend final : public Backend {
 };
 
 /// Scratch slots (OpenClBackend::scratch).
-enum ClSlot : int { kX = 0, kY, kA, kB, kCol, kColH, kMeta, kAux, kSlotCount };
+enum ClSlot : int { kX = 0, kY, kA, kB, kCol, kColH, kMeta, kAux, kAccA, kAccB, kSlotCount };
 
 /// info() of the OpenCL backend without creating a context (efq_build_info, --version).
 BackendInfo opencl_backend_info();

@@ -436,6 +436,44 @@ void case_gram_accumulate(Ctx& c) {
   }
 }
 
+// The statistics serve a cancelling difference: the layer loss L(θ) = θAθᵀ − 2·B·θ + yy is
+// ~1e-5 of yy for a good θ (the bundled brain model's first layer: mse 5.7e-5 against outputs of
+// order 1). With y = conv(x, θ) + 1e-2 noise over 64 000 positions, L(θ)/yy ≈ 3e-5, and the
+// device's statistics must give L(θ) within 10% of the CPU's (float sums over too long tiles
+// lose that: a single 64 000-position tile gave L ≤ 0).
+void case_gram_loss(Ctx& c) {
+  const WindowParams p = window({3, 3, 3}, {1, 1, 1}, {1, 1, 1}, {1, 1, 1}, {1, 1, 1});
+  const Tensor x = random_tensor(c.rng, {1, 1, 40, 40, 40}, 0.f, 2.f), w = random_tensor(c.rng, {4, 1, 3, 3, 3});
+  const Tensor b = random_tensor(c.rng, {4});
+  Tensor y;
+  int key = 0;
+  c.cpu.conv(&key, p, x, w, &b, y);
+  c.cpu.forget(&key);
+  for (float& v : y.f) v += std::uniform_real_distribution<float>(-1e-2f, 1e-2f)(c.rng);
+  GramStats sc, sd;
+  c.cpu.gram_accumulate(p, x, y, nullptr, sc);
+  c.dev.gram_accumulate(p, x, y, nullptr, sd);
+  std::vector<double> theta(static_cast<size_t>(4 * 28));
+  for (int64_t o = 0; o < 4; ++o) {
+    for (int64_t i = 0; i < 27; ++i) theta[o * 28 + i] = w.f[o * 27 + i];
+    theta[o * 28 + 27] = b.f[o];
+  }
+  auto loss = [&](const GramStats& g) {
+    double q = 0, l = 0;
+    for (int64_t o = 0; o < 4; ++o)
+      for (int64_t i = 0; i < 28; ++i) {
+        l += g.B[o * 28 + i] * theta[o * 28 + i];
+        for (int64_t j = 0; j < 28; ++j) q += theta[o * 28 + i] * g.A[i * 28 + j] * theta[o * 28 + j];
+      }
+    return q - 2 * l + g.yy;
+  };
+  const double lc = loss(sc), ld = loss(sd);
+  char buf[128];
+  std::snprintf(buf, sizeof buf, "layer loss from the statistics %.4e, CPU %.4e (yy %.4e)", ld, lc, sc.yy);
+  c.note = buf;
+  if (!(std::fabs(ld - lc) <= 0.1 * lc)) throw CaseFailure(std::string("gram_accumulate: ") + buf);
+}
+
 // One layer's ADMM system from real Gram statistics (a random conv layer's), through set_rho,
 // w_step and loss, against the CPU's. Both invert S(ρ) with the same host code, so they differ
 // by the single-precision products: W = R·S⁻¹ (k = 108 terms) and P = C·G. Measured on PoCL
@@ -536,20 +574,33 @@ void case_admm_system(Ctx& c) {
 }
 
 void case_gram_quadratic(Ctx& c) {
+  // A real layer's Gram matrix, and random symmetric ones of the first layers' orders (28: a
+  // 1-channel 3×3×3 input; 433: 16 channels).
   Layer l = make_layer(c, true);
-  const int64_t n = l.st.k1, rows = l.st.c2;
-  std::vector<double> theta(static_cast<size_t>(n * rows));
-  for (double& t : theta) t = std::uniform_real_distribution<double>(-1, 1)(c.rng);
-  const double qc = c.cpu.gram_quadratic(l.st.A, n, theta.data(), rows);
-  const double qd = c.dev.gram_quadratic(l.st.A, n, theta.data(), rows);
-  double mag = 0;  // Σ |θ||A||θ|: double sums of n² terms per row
-  for (int64_t o = 0; o < rows; ++o)
+  std::vector<std::pair<std::vector<double>, int64_t>> as = {{l.st.A, l.st.k1}};
+  for (int64_t n : {28, 433}) {
+    std::vector<double> a(static_cast<size_t>(n * n));
     for (int64_t i = 0; i < n; ++i)
-      for (int64_t j = 0; j < n; ++j)
-        mag += std::fabs(theta[o * n + i] * l.st.A[i * n + j] * theta[o * n + j]);
-  const double tol = 2 * double(n) * 1.12e-16 * mag * 2;
-  if (!(std::fabs(qd - qc) <= tol))
-    throw CaseFailure("gram_quadratic: " + std::to_string(qd) + ", CPU " + std::to_string(qc));
+      for (int64_t j = 0; j <= i; ++j)
+        a[i * n + j] = a[j * n + i] = std::uniform_real_distribution<double>(-1, 1)(c.rng) + (i == j ? n : 0);
+    as.emplace_back(a, n);
+  }
+  for (const auto& [a, n] : as)
+    for (int64_t rows : {1, 6, 16}) {
+      std::vector<double> theta(static_cast<size_t>(n * rows));
+      for (double& t : theta) t = std::uniform_real_distribution<double>(-1, 1)(c.rng);
+      const double qc = c.cpu.gram_quadratic(a, n, theta.data(), rows);
+      const double qd = c.dev.gram_quadratic(a, n, theta.data(), rows);
+      double mag = 0;  // Σ |θ||A||θ|: double sums of n² terms per row
+      for (int64_t o = 0; o < rows; ++o)
+        for (int64_t i = 0; i < n; ++i)
+          for (int64_t j = 0; j < n; ++j)
+            mag += std::fabs(theta[o * n + i] * a[i * n + j] * theta[o * n + j]);
+      const double tol = 2 * double(n) * 1.12e-16 * mag * 2;
+      if (!(std::fabs(qd - qc) <= tol))
+        throw CaseFailure("gram_quadratic n " + std::to_string(n) + " rows " + std::to_string(rows) +
+                          ": " + std::to_string(qd) + ", CPU " + std::to_string(qc));
+    }
 }
 
 // forget: the weights behind a key may change after forget(key).
@@ -615,6 +666,7 @@ std::vector<Case> cases() {
       {{"Backend::concat"}, case_concat},
       {{"Backend::reduce_mean"}, case_reduce_mean},
       {{"Backend::gram_accumulate"}, case_gram_accumulate},
+      {{"Backend::gram_accumulate"}, case_gram_loss},
       {{"Backend::admm_system"}, case_admm_system},
       {{"AdmmSystem::set_rho"}, [](Ctx& c) { admm_run(c, "set_rho"); }},
       {{"AdmmSystem::w_step"}, [](Ctx& c) { admm_run(c, "w_step"); }},

@@ -51,6 +51,12 @@ __kernel void efq_loss_rows(__global const float* z, __global const float* p,
 }
 
 #ifdef EFQ_FP64
+// acc += tile (the Gram statistics' float tile sums added in double on the device).
+__kernel void efq_add_double(__global double* acc, __global const float* tile, long n) {
+  const long i = get_global_id(0);
+  if (i < n) acc[i] += tile[i];
+}
+
 // out[o] = Σ_j t[o, j] · θ[o, j] (gram_quadratic: t = θ·A by CLBlast's DGEMM), one group per row.
 __kernel void efq_row_dots(__global const double* t, __global const double* theta,
                            __global double* out, long n) {
