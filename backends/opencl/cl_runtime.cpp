@@ -1,8 +1,6 @@
 // OpenCL discovery, error names and the shared per-device context and program.
 #include "backends/opencl/cl_runtime.hpp"
 
-#include <clblast.h>
-
 #include <map>
 
 #include "core/error.hpp"
@@ -72,23 +70,6 @@ Discovery discover() {
   }
   if (out.devices.empty()) out.error = "the OpenCL platforms found have no devices";
   return out;
-}
-
-// PoCL is not in CLBlast's tuning database, and its defaults for single-precision GEMM reach
-// 13–16 GFLOP/s on this project's CPU machines; this set (the best of three measured, STACK §2)
-// reaches 48. Applied to PoCL CPU devices only; other devices keep CLBlast's database.
-void tune_clblast(const ClDeviceEntry& e) {
-  cl_device_type type = 0;
-  clGetDeviceInfo(e.device, CL_DEVICE_TYPE, sizeof type, &type, nullptr);
-  if (e.platform_name.find("Portable Computing Language") == std::string::npos ||
-      !(type & CL_DEVICE_TYPE_CPU))
-    return;
-  const std::unordered_map<std::string, size_t> xgemm = {
-      {"GEMMK", 0}, {"KREG", 1},  {"KWG", 16},  {"KWI", 2},   {"MDIMA", 8}, {"MDIMC", 8},
-      {"MWG", 64},  {"NDIMB", 8}, {"NDIMC", 8}, {"NWG", 128}, {"SA", 0},    {"SB", 0},
-      {"STRM", 0},  {"STRN", 0},  {"VWM", 8},   {"VWN", 16}};
-  // A failure only leaves CLBlast's defaults: slower, equally correct.
-  (void)clblast::OverrideParameters(e.device, "Xgemm", clblast::Precision::kSingle, xgemm);
 }
 
 }  // namespace
@@ -187,7 +168,6 @@ std::shared_ptr<ClShared> opencl_shared(int index) {
     fail(ErrorCode::kBackend, "OpenCL program build (kernels ops.cl, solver.cl) failed on " +
                                   where + ": " + cl_error_name(err) + "; build log:\n" + log);
   }
-  tune_clblast(s->entry);
   live[index] = s;
   return s;
 }
