@@ -26,6 +26,13 @@ OpenClBackend::~OpenClBackend() {
   if (queue_) clReleaseCommandQueue(queue_);
 }
 
+namespace {
+// "OpenCL 3.0 PoCL ..." (CL_DEVICE_VERSION) without its fixed "OpenCL " prefix.
+std::string version_of(const ClDeviceEntry& e) {
+  return e.version.compare(0, 7, "OpenCL ") == 0 ? e.version.substr(7) : e.version;
+}
+}  // namespace
+
 BackendInfo opencl_backend_info() {
   BackendInfo i;
   i.name = "opencl";
@@ -34,7 +41,7 @@ BackendInfo opencl_backend_info() {
   for (size_t d = 0; d < devices.size(); ++d)
     i.devices.push_back("opencl:" + std::to_string(d) + " " + devices[d].name);
   i.threads = default_threads();
-  std::string platform = devices.empty() ? "none: " + why : devices[0].version;
+  std::string platform = devices.empty() ? "none: " + why : version_of(devices[0]);
   i.versions.emplace_back("OpenCL", platform);
   i.versions.emplace_back("CLBlast", EFQ_CLBLAST_VERSION);
   return i;
@@ -44,7 +51,7 @@ BackendInfo OpenClBackend::info() const {
   BackendInfo i = opencl_backend_info();
   i.devices = {"opencl:" + std::to_string(sh_->index) + " " + sh_->entry.name};
   i.threads = threads_;
-  i.versions[0].second = sh_->entry.version;
+  i.versions[0].second = version_of(sh_->entry);
   return i;
 }
 
