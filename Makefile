@@ -4,6 +4,7 @@
 BUILD ?= build
 JOBS ?= $(shell nproc)
 DEB_PACKAGES := cmake g++ make ninja-build pkg-config libdnnl-dev ocl-icd-opencl-dev opencl-headers \
+  pocl-opencl-icd libclblast-dev \
   libeigen3-dev libopenblas-dev liblapacke-dev libnifti2-dev doctest-dev libonnx-dev libprotobuf-dev protobuf-compiler \
   nlohmann-json3-dev zlib1g-dev libpng-dev mricron-data python3 python3-venv binutils default-jdk-headless libjna-java mono-devel \
   python3-numpy python3-nibabel

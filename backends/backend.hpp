@@ -217,13 +217,26 @@ class Backend {
   virtual void forget(const void* key) = 0;
 };
 
+/// One device a backend can run on (efq_device_get_info, `efficientq --version`).
+struct DeviceInfo {
+  std::string id;       // what --device / EFQ_PARAM_DEVICE / EFQ_DEVICE accept: "cpu", "opencl:0"
+  std::string backend;  // "cpu", "opencl"
+  std::string name, vendor;
+  uint64_t memory_bytes = 0;  // physical memory (cpu) or the device's global memory (OpenCL)
+};
+
+/// Every device found, the CPU first, then each OpenCL device in discovery order.
+std::vector<DeviceInfo> list_devices();
+
 /// Names of the compiled-in backends ("cpu", ...).
 std::vector<std::string> backend_names();
 /// info() of each compiled-in backend created with the default thread count, in backend_names()
 /// order (efq_build_info, `efficientq --version`).
 std::vector<BackendInfo> backend_infos();
-/// Create a backend by name ("" or "cpu" = the CPU backend). `threads` <= 0 = library default.
-/// Throws efq::Error(kUnsupported) for an unknown or unavailable device.
+/// Create a backend for a device: "cpu", "opencl" (= "opencl:0") or "opencl:N"; "" = the
+/// environment variable EFQ_DEVICE when set and not empty, else "cpu". `threads` <= 0 = library
+/// default. Throws efq::Error(kUnsupported) for an unknown or unavailable device, naming it, where
+/// the name came from, and the devices found.
 std::unique_ptr<Backend> create_backend(const std::string& name, int threads);
 
 }  // namespace efq

@@ -7,6 +7,24 @@ find_package(nlohmann_json 3 CONFIG REQUIRED)
 find_package(ZLIB REQUIRED)
 find_package(PNG REQUIRED)                  # libpng-dev: `efficientq overlay` slices
 find_package(OpenMP REQUIRED)
+# The OpenCL backend (backends/opencl): OpenCL itself is always present (oneDNN's config needs it);
+# CLBlast (libclblast-dev) decides the default. PoCL (pocl-opencl-icd) gives a CPU device to test on.
+find_package(OpenCL REQUIRED)
+find_package(CLBlast CONFIG QUIET)           # imported target `clblast`
+option(EFQ_WITH_OPENCL "Build the OpenCL backend (OpenCL + CLBlast)" ${CLBlast_FOUND})
+if(EFQ_WITH_OPENCL AND NOT CLBlast_FOUND)
+  message(FATAL_ERROR "EFQ_WITH_OPENCL is ON but CLBlast was not found (Debian: libclblast-dev); "
+                      "install it or configure with -DEFQ_WITH_OPENCL=OFF")
+endif()
+set(EFQ_CLBLAST_VERSION "unknown")  # CLBlast's CMake config has no version file; pkg-config does
+find_package(PkgConfig QUIET)
+if(EFQ_WITH_OPENCL AND PkgConfig_FOUND)
+  pkg_check_modules(EFQ_CLBLAST_PC QUIET clblast)
+  if(EFQ_CLBLAST_PC_VERSION)
+    set(EFQ_CLBLAST_VERSION "${EFQ_CLBLAST_PC_VERSION}")
+  endif()
+endif()
+message(STATUS "OpenCL backend (EFQ_WITH_OPENCL): ${EFQ_WITH_OPENCL}, CLBlast ${EFQ_CLBLAST_VERSION}")
 # libnifti2-dev ships a broken CMake config (wrong library paths): find the pieces by hand.
 find_path(NIFTI_INCLUDE_DIR nifti2_io.h PATH_SUFFIXES nifti REQUIRED)
 find_library(NIFTI2_LIBRARY nifti2 REQUIRED)

@@ -12,6 +12,7 @@
 #include <cmath>
 #include <sstream>
 
+#include "backends/cpu/admm_host.hpp"
 #include "backends/cpu/cpu_backend.hpp"
 #include "backends/cpu/sample_space.hpp"
 #include "backends/cpu/serial_blas.hpp"
@@ -94,6 +95,82 @@ void spd_inverse(const double* l, int n, double* m, float* inv) {
   }
 }
 
+}  // namespace
+
+AdmmHostPrep admm_prepare(const GramStats& solve, const GramStats& select, const float* w0,
+                          const float* b0, double eta) {
+  if (select.k1 != solve.k1 || select.c2 != solve.c2)
+    fail(ErrorCode::kInternal, "admm_system: solve and select statistics differ in shape");
+  AdmmHostPrep pr;
+  const int64_t k1 = solve.k1, k = k1 - 1, c2 = solve.c2;
+  pr.k1 = k1;
+  pr.c2 = c2;
+  const double* a = solve.A.data();
+  pr.g.resize(static_cast<size_t>(k));
+  for (int64_t i = 0; i < k; ++i) pr.g[i] = a[i * k1 + k];
+  pr.c = 2 * a[k * k1 + k] + eta;
+  if (!(pr.c > 0)) fail(ErrorCode::kNumerical, "the layer's calibration statistics are empty");
+  // Right-hand side without the ρ·V term, bias eliminated:
+  //   base_o = 2·B_w,o + η·W0_o − (2·rb_o / c)·g,   rb_o = 2·B_b,o + η·b0_o.
+  pr.rb.resize(static_cast<size_t>(c2));
+  pr.base.resize(static_cast<size_t>(c2 * k));
+  for (int64_t o = 0; o < c2; ++o) {
+    pr.rb[o] = 2 * solve.B[o * k1 + k] + eta * b0[o];
+    const double f = 2 * pr.rb[o] / pr.c;
+    for (int64_t i = 0; i < k; ++i)
+      pr.base[o * k + i] =
+          static_cast<float>(2 * solve.B[o * k1 + i] + eta * w0[o * k + i] - f * pr.g[i]);
+  }
+  // Loss around Θ0 = [W0 | b0] (no cancellation in single precision):
+  //   L(Θ0 + D) = L0 + 2·Σ E∘D + Σ_o D_o G D_oᵀ,  E = Θ0 G − C,  L0 = L(Θ0) in double.
+  pr.theta0.resize(static_cast<size_t>(c2 * k1));
+  for (int64_t o = 0; o < c2; ++o) {
+    for (int64_t i = 0; i < k; ++i) pr.theta0[o * k1 + i] = w0[o * k + i];
+    pr.theta0[o * k1 + k] = b0[o];
+  }
+  pr.e.resize(pr.theta0.size());
+  {
+    SerialBlas serial;
+    const int rows = 16, chunks = static_cast<int>((c2 + rows - 1) / rows), kk = static_cast<int>(k1);
+#pragma omp parallel for schedule(dynamic, 1)
+    for (int c = 0; c < chunks; ++c)
+      cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans,
+                  static_cast<int>(std::min<int64_t>(rows, c2 - c * rows)), kk, kk, 1.0,
+                  pr.theta0.data() + static_cast<size_t>(c) * rows * kk, kk, select.A.data(), kk,
+                  0.0, pr.e.data() + static_cast<size_t>(c) * rows * kk, kk);
+  }
+  double quad = 0, lin = 0;
+  for (size_t i = 0; i < pr.e.size(); ++i) {
+    quad += pr.e[i] * pr.theta0[i];
+    lin += select.B[i] * pr.theta0[i];
+    pr.e[i] -= select.B[i];
+  }
+  pr.l0 = quad - 2 * lin + select.yy;
+  pr.norm = static_cast<double>(std::max<int64_t>(select.count * c2, 1));
+  return pr;
+}
+
+// S = 2·G_ww + (η + ρ)·I − (4/c)·g gᵀ (lower triangle, row-major), then S⁻¹ in double.
+void admm_inverse(const GramStats& solve, const std::vector<double>& g, double c, double eta,
+                  double rho, std::vector<double>& factor, std::vector<double>& triangle,
+                  float* inverse) {
+  const int64_t k1 = solve.k1, k = k1 - 1;
+  if (factor.size() < static_cast<size_t>(k * k)) factor.resize(static_cast<size_t>(k * k));
+  if (triangle.size() < static_cast<size_t>(k * k)) triangle.resize(static_cast<size_t>(k * k));
+  double* s = factor.data();
+  const double* a = solve.A.data();
+  for (int64_t i = 0; i < k; ++i) {
+    const double gi = 4 * g[i] / c;
+    for (int64_t j = 0; j <= i; ++j) s[i * k + j] = 2 * a[i * k1 + j] - gi * g[j];
+    s[i * k + i] += eta + rho;
+  }
+  SerialBlas serial;
+  cholesky(s, static_cast<int>(k));
+  spd_inverse(s, static_cast<int>(k), triangle.data(), inverse);
+}
+
+namespace {
+
 template <typename T>
 T* grow(std::vector<T>& v, size_t n) {
   if (v.size() < n) v.resize(n);
@@ -107,51 +184,16 @@ class CpuAdmmSystem final : public AdmmSystem {
       : ar_(arena), threads_(threads), solve_(solve), k1_(solve.k1), k_(solve.k1 - 1),
         c2_(solve.c2), eta_(eta) {
     const ScopedThreads scope(threads_);
-    if (select.k1 != k1_ || select.c2 != c2_)
-      fail(ErrorCode::kInternal, "admm_system: solve and select statistics differ in shape");
     same_stats_ = &select == &solve;
-    const double* a = solve.A.data();
-    g_.resize(static_cast<size_t>(k_));
-    for (int64_t i = 0; i < k_; ++i) g_[i] = a[i * k1_ + k_];
-    c_ = 2 * a[k_ * k1_ + k_] + eta_;
-    if (!(c_ > 0)) fail(ErrorCode::kNumerical, "the layer's calibration statistics are empty");
-    // Right-hand side without the ρ·V term, bias eliminated:
-    //   base_o = 2·B_w,o + η·W0_o − (2·rb_o / c)·g,   rb_o = 2·B_b,o + η·b0_o.
-    rb_.resize(static_cast<size_t>(c2_));
-    base_.resize(static_cast<size_t>(c2_ * k_));
-    for (int64_t o = 0; o < c2_; ++o) {
-      rb_[o] = 2 * solve.B[o * k1_ + k_] + eta_ * b0[o];
-      const double f = 2 * rb_[o] / c_;
-      for (int64_t i = 0; i < k_; ++i)
-        base_[o * k_ + i] =
-            static_cast<float>(2 * solve.B[o * k1_ + i] + eta_ * w0[o * k_ + i] - f * g_[i]);
-    }
-    // Loss around Θ0 = [W0 | b0] (no cancellation in single precision):
-    //   L(Θ0 + D) = L0 + 2·Σ E∘D + Σ_o D_o G D_oᵀ,  E = Θ0 G − C,  L0 = L(Θ0) in double.
-    theta0_.resize(static_cast<size_t>(c2_ * k1_));
-    for (int64_t o = 0; o < c2_; ++o) {
-      for (int64_t i = 0; i < k_; ++i) theta0_[o * k1_ + i] = w0[o * k_ + i];
-      theta0_[o * k1_ + k_] = b0[o];
-    }
-    e_.resize(theta0_.size());
-    {
-      SerialBlas serial;
-      const int rows = 16, chunks = static_cast<int>((c2_ + rows - 1) / rows), kk = static_cast<int>(k1_);
-#pragma omp parallel for schedule(dynamic, 1)
-      for (int c = 0; c < chunks; ++c)
-        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans,
-                    static_cast<int>(std::min<int64_t>(rows, c2_ - c * rows)), kk, kk, 1.0,
-                    theta0_.data() + static_cast<size_t>(c) * rows * kk, kk, select.A.data(), kk,
-                    0.0, e_.data() + static_cast<size_t>(c) * rows * kk, kk);
-    }
-    double quad = 0, lin = 0;
-    for (size_t i = 0; i < e_.size(); ++i) {
-      quad += e_[i] * theta0_[i];
-      lin += select.B[i] * theta0_[i];
-      e_[i] -= select.B[i];
-    }
-    l0_ = quad - 2 * lin + select.yy;
-    norm_ = static_cast<double>(std::max<int64_t>(select.count * c2_, 1));
+    AdmmHostPrep prep = admm_prepare(solve, select, w0, b0, eta);
+    g_ = std::move(prep.g);
+    rb_ = std::move(prep.rb);
+    theta0_ = std::move(prep.theta0);
+    e_ = std::move(prep.e);
+    base_ = std::move(prep.base);
+    c_ = prep.c;
+    l0_ = prep.l0;
+    norm_ = prep.norm;
     float* gf = grow(ar_.gram, static_cast<size_t>(k1_ * k1_));
     for (size_t i = 0; i < static_cast<size_t>(k1_ * k1_); ++i) gf[i] = static_cast<float>(select.A[i]);
     // W0·G_w (c2×k1) in single precision, by the same GEMM as P so that α·P − W0·G cancels alike.
@@ -181,24 +223,14 @@ class CpuAdmmSystem final : public AdmmSystem {
     if (factored_rho != factored_) factor(factored_rho);
   }
 
-  // S = 2·G_ww + (η + ρ)·I − (4/c)·g gᵀ (lower triangle, row-major), then S⁻¹ in double.
   void factor(double rho) {
     factored_ = rho;
     if (sample_) {
       sample_->set_rho(rho);
       return;
     }
-    double* s = grow(ar_.factor, static_cast<size_t>(k_ * k_));
-    const double* a = solve_.A.data();
-    for (int64_t i = 0; i < k_; ++i) {
-      const double gi = 4 * g_[i] / c_;
-      for (int64_t j = 0; j <= i; ++j) s[i * k_ + j] = 2 * a[i * k1_ + j] - gi * g_[j];
-      s[i * k_ + i] += eta_ + rho;
-    }
-    SerialBlas serial;
-    cholesky(s, static_cast<int>(k_));
-    spd_inverse(s, static_cast<int>(k_), grow(ar_.triangle, static_cast<size_t>(k_ * k_)),
-                grow(ar_.inverse, static_cast<size_t>(k_ * k_)));
+    admm_inverse(solve_, g_, c_, eta_, rho, ar_.factor, ar_.triangle,
+                 grow(ar_.inverse, static_cast<size_t>(k_ * k_)));
   }
 
   void w_step(const float* v, float* w, float* b) override {

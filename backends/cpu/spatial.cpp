@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "backends/cpu/cpu_backend.hpp"
+#include "backends/cpu/resize_map.hpp"
 #include "backends/cpu/threads.hpp"
 #include "core/error.hpp"
 
@@ -12,11 +13,6 @@ namespace {
 
 // Below this many elements an OpenMP fork/join costs more than the work.
 constexpr int64_t kParallelMin = 1 << 16;
-
-struct AxisMap {
-  std::vector<int64_t> i0, i1;
-  std::vector<float> w1;  // weight of i1 (linear); nearest uses i0 only
-};
 
 double source_coord(const ResizeParams& p, int64_t xo, int64_t in, int64_t out, double scale) {
   switch (p.coord) {
@@ -28,6 +24,8 @@ double source_coord(const ResizeParams& p, int64_t xo, int64_t in, int64_t out, 
   }
   return 0.0;
 }
+
+}  // namespace
 
 AxisMap axis_map(const ResizeParams& p, int64_t in, int64_t out, double scale) {
   AxisMap m;
@@ -61,8 +59,6 @@ AxisMap axis_map(const ResizeParams& p, int64_t in, int64_t out, double scale) {
   }
   return m;
 }
-
-}  // namespace
 
 void CpuBackend::resize(const ResizeParams& p, const Tensor& x, const Shape& out_shape,
                         Tensor& y) {

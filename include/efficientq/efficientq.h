@@ -89,6 +89,29 @@ EFQ_API const char* efq_last_error_message(void);
 /** Frees a string returned by the library (NULL is a no-op). @since 0.1 */
 EFQ_API void efq_string_free(char* s);
 
+/* ---- Devices ------------------------------------------------------------------------------ */
+
+/** One compute device this library can run on. @since 0.1 */
+typedef struct efq_device_info {
+  size_t struct_size;    /**< caller sets sizeof(efq_device_info) */
+  char id[64];           /**< the value EFQ_PARAM_DEVICE, --device and EFQ_DEVICE accept:
+                              "cpu", "opencl:0", ...; NUL-terminated */
+  char backend[16];      /**< "cpu" or "opencl"; NUL-terminated */
+  char name[128];        /**< the device's name (CPU model, OpenCL CL_DEVICE_NAME); may be cut
+                              short, always NUL-terminated */
+  char vendor[128];      /**< the vendor (CPU vendor id, CL_DEVICE_VENDOR); NUL-terminated */
+  uint64_t memory_bytes; /**< physical memory (cpu) or global memory (OpenCL); 0 if unknown */
+} efq_device_info;
+
+/** Number of devices found: the CPU (always index 0), then every OpenCL device of every
+ *  platform in discovery order (none when the library was built without the OpenCL backend or
+ *  no OpenCL platform is installed). Discovery runs once per process. Thread-safe. @since 0.1 */
+EFQ_API efq_status efq_device_count(int64_t* count_out);
+/** Describes device `index` (0 <= index < efq_device_count): fills the fields of `info_out` that
+ *  fit in its struct_size (see the struct_size rule). EFQ_ERR_INVALID_ARGUMENT for an index out
+ *  of range or a struct_size below the first version's. Thread-safe. @since 0.1 */
+EFQ_API efq_status efq_device_get_info(int64_t index, efq_device_info* info_out);
+
 /* ---- Context ----------------------------------------------------------------------------- */
 
 /** Shared state of a host: logging and progress callbacks. @since 0.1 */
@@ -136,7 +159,7 @@ EFQ_API efq_status efq_context_set_progress_callback(efq_context* ctx, efq_progr
  *  @since 0.1 */
 typedef enum efq_param {
   EFQ_PARAM_THREADS = 1,        /**< int, 0 = library default */
-  EFQ_PARAM_DEVICE = 2,         /**< string, "cpu" */
+  EFQ_PARAM_DEVICE = 2,         /**< string: "cpu", "opencl", "opencl:N"; empty = EFQ_DEVICE or "cpu" */
   EFQ_PARAM_ROI_D = 10,         /**< int, sliding-window size along the network's D, 0 = unset */
   EFQ_PARAM_ROI_H = 11,         /**< int */
   EFQ_PARAM_ROI_W = 12,         /**< int */

@@ -35,6 +35,14 @@ PIN_OFFSET(efq_efq_size, packed_code_bytes, 8);
 PIN_OFFSET(efq_efq_size, fp32_weight_bytes, 16);
 PIN_OFFSET(efq_efq_size, file_bytes, 24);
 
+PIN_SIZE(efq_device_info, 352);
+PIN_OFFSET(efq_device_info, struct_size, 0);
+PIN_OFFSET(efq_device_info, id, 8);
+PIN_OFFSET(efq_device_info, backend, 72);
+PIN_OFFSET(efq_device_info, name, 88);
+PIN_OFFSET(efq_device_info, vendor, 216);
+PIN_OFFSET(efq_device_info, memory_bytes, 344);
+
 /* Experimental header: no ABI promise, but a change should still be deliberate. */
 PIN_SIZE(efq_conv_geometry, 152);
 PIN_OFFSET(efq_conv_geometry, kernel, 32);

@@ -27,6 +27,7 @@ typedef union grown {
   efq_efq_size size;
   efq_layer_solution_info solution;
   efq_conv_geometry geometry;
+  efq_device_info device;
 } grown;
 
 static void fill_guard(grown* g, size_t struct_size) {
@@ -151,6 +152,35 @@ static void check_layer_problem(void) {
   efq_config_destroy(cfg);
 }
 
+/* efq_device_get_info (issue 12): device 0 is the CPU; the rule as for the other output structs;
+ * an index out of range is refused. Every device's strings are NUL-terminated. */
+static void check_device_info(void) {
+  const size_t v1 = END_OF(efq_device_info, memory_bytes);
+  int64_t n = 0, i;
+  grown g;
+  EXPECT(efq_device_count(&n) == EFQ_OK && n >= 1);
+  fill_guard(&g, v1);
+  EXPECT(efq_device_get_info(0, &g.device) == EFQ_OK);
+  EXPECT(strcmp(g.device.id, "cpu") == 0 && strcmp(g.device.backend, "cpu") == 0);
+  EXPECT(g.device.memory_bytes > 0 && guard_intact(&g, v1));
+  fill_guard(&g, v1 + sizeof(int64_t));
+  EXPECT(efq_device_get_info(0, &g.device) == EFQ_OK && guard_intact(&g, v1));
+  fill_guard(&g, v1 - sizeof(uint64_t));
+  EXPECT(efq_device_get_info(0, &g.device) == EFQ_ERR_INVALID_ARGUMENT);
+  EXPECT(guard_intact(&g, sizeof(size_t)));
+  fill_guard(&g, v1);
+  EXPECT(efq_device_get_info(n, &g.device) == EFQ_ERR_INVALID_ARGUMENT);
+  EXPECT(efq_device_get_info(-1, &g.device) == EFQ_ERR_INVALID_ARGUMENT);
+  EXPECT(efq_device_count(NULL) == EFQ_ERR_INVALID_ARGUMENT);
+  for (i = 0; i < n; ++i) {
+    fill_guard(&g, v1);
+    EXPECT(efq_device_get_info(i, &g.device) == EFQ_OK);
+    EXPECT(memchr(g.device.id, 0, sizeof g.device.id) && memchr(g.device.name, 0, sizeof g.device.name));
+    EXPECT(memchr(g.device.vendor, 0, sizeof g.device.vendor) && g.device.id[0] != 0);
+    printf("device %ld: %s %s (%s)\n", (long)i, g.device.id, g.device.name, g.device.vendor);
+  }
+}
+
 int main(int argc, char** argv) {
   char model_path[1024], dir[1024], image[1200];
   const int64_t small[3] = {48, 40, 32};
@@ -180,6 +210,7 @@ int main(int argc, char** argv) {
   if (quantized) check_efq_size(quantized, dir);
 
   check_layer_problem();
+  check_device_info();
 
   efq_model_destroy(quantized);
   efq_config_destroy(cfg);

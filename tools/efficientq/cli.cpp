@@ -122,7 +122,8 @@ const char* kInferenceHelp =
     "  --spacing X,Y,Z        model voxel spacing in mm (resample when the image differs)\n"
     "  --activation none|softmax|sigmoid\n"
     "  --threshold T          sigmoid threshold (default 0.5)\n"
-    "  --device NAME          compute device (cpu)\n"
+    "  --device NAME          compute device: cpu, opencl, opencl:N (default: EFQ_DEVICE,\n"
+    "                         else cpu; `efficientq --version` lists the devices)\n"
     "  --threads N            worker threads (default: all cores)\n"
     "  --int8 on|off          quantized models: real int8 convolutions where possible (off)\n"
     "Defaults come from the model's metadata (see docs/model-metadata.md).\n";

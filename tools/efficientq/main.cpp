@@ -24,10 +24,29 @@ const char* kUsage =
     "\n"
     "\n"
     "every command: --quiet (-q) no progress or warnings, --verbose (-v) the library's\n"
-    "informational lines too; --threads N, --device cpu where a command computes\n"
+    "informational lines too; --threads N, --device cpu|opencl|opencl:N where a command\n"
+    "computes (default: the environment variable EFQ_DEVICE, else cpu)\n"
     "\n"
     "  efficientq COMMAND --help           options of a command\n"
     "  efficientq --version                version and build information\n";
+
+// "devices:" then one line per device the library found (efq_device_get_info).
+void print_devices() {
+  int64_t n = 0;
+  if (efq_device_count(&n) != EFQ_OK) {
+    std::printf("devices: unavailable (%s)\n", efq_last_error_message());
+    return;
+  }
+  std::printf("devices:\n");
+  for (int64_t i = 0; i < n; ++i) {
+    efq_device_info d;
+    std::memset(&d, 0, sizeof d);
+    d.struct_size = sizeof d;
+    if (efq_device_get_info(i, &d) != EFQ_OK) continue;
+    std::printf("  %-10s %s (%s), %.1f GiB\n", d.id, d.name, d.vendor,
+                static_cast<double>(d.memory_bytes) / (1024.0 * 1024.0 * 1024.0));
+  }
+}
 
 }  // namespace
 
@@ -46,6 +65,7 @@ int main(int argc, char** argv) {
   const std::string cmd = argv[1];
   if (cmd == "--version") {
     std::printf("efficientq %s\n%s\n", efq_version_string(), efq_build_info());
+    print_devices();
     return 0;
   }
   cli::install_interrupt_handler();
