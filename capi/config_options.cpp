@@ -46,6 +46,12 @@ quant::QuantOptions quant_options(const efq_config* cfg) {
   const bool faithful = grid == quant::GridKind::kFaithful;
   quant::QuantOptions o = faithful ? quant::QuantOptions::faithful() : quant::QuantOptions{};
   o.grid = grid;
+  if (auto v = config_string_set(cfg, EFQ_PARAM_WEIGHT_GRID)) {
+    if (grid != quant::GridKind::kSymmetric)
+      fail(ErrorCode::kInvalidArgument, "weight grid '" + *v + "' applies to the symmetric grid only (grid is '" +
+                                            quant::to_string(grid) + "')");
+    o.weight_range = quant::parse_weight_range(*v);
+  }
   if (auto v = config_string_set(cfg, EFQ_PARAM_METHOD)) o.method = quant::parse_method(*v);
   if (auto v = config_int_set(cfg, EFQ_PARAM_WBITS)) o.wbits = static_cast<int>(*v);
   if (auto v = config_int_set(cfg, EFQ_PARAM_ABITS)) o.abits = static_cast<int>(*v);

@@ -84,6 +84,10 @@ class QuantizingPass {
     rep.stop_reason = s.solution.stop_reason;
     rep.times = s.solution.times;
     rep.scales = s.solution.quantizer.scale;
+    const Quantizer& wq = s.solution.quantizer;
+    rep.weight_levels = wq.levels();
+    rep.weight_codes = std::to_string(wq.qmin) + ":" + std::to_string(wq.qstep) + ":" +
+                       std::to_string(wq.qmax);
     write_back_layer(g_, be_, n, w, s, p.wbits, opt_.grid);
     ref_.targets.erase(n.outputs[0]);  // free the target
     rep.seconds = since(t0);

@@ -25,6 +25,8 @@ struct LayerReport {
   Shape weight_shape, output_shape;
   bool skipped = false;
   int wbits = 0, abits = 0;  // abits 0 = FP input
+  int64_t weight_levels = 0;  // levels of the weight grid (2^wbits except narrow / 8-bit)
+  std::string weight_codes;   // the code set, e.g. "-3:2:3" (min:step:max)
   bool act_signed = false;
   std::string grid, solver, note;
   std::vector<double> scales;

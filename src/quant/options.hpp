@@ -33,6 +33,9 @@ struct LayerOverride {
 struct QuantOptions {
   Method method = Method::kEfficientQ;
   GridKind grid = GridKind::kSymmetric;
+  // The symmetric grid's weight codes: all 2^b levels below 8 bits (docs/results.md measures
+  // odd, full and narrow at W2A8 and W4A8).
+  WeightRange weight_range = WeightRange::kOdd;
   bool per_channel = true;            // faithful grid forces per-tensor unless asked otherwise
   int wbits = 4;
   int abits = 8;                      // 0 = weights only

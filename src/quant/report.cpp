@@ -13,6 +13,7 @@ std::string report_json(const QuantResult& r, const QuantOptions& opt, const Rep
   nlohmann::ordered_json cfg;
   cfg["method"] = to_string(opt.method);
   cfg["grid"] = to_string(opt.grid);
+  if (opt.grid == GridKind::kSymmetric) cfg["weight_grid"] = to_string(opt.weight_range);
   cfg["per_channel"] = opt.per_channel;
   cfg["wbits"] = opt.wbits;
   cfg["abits"] = opt.abits;
@@ -57,6 +58,10 @@ std::string report_json(const QuantResult& r, const QuantOptions& opt, const Rep
     lj["abits"] = l.abits == 0 ? nlohmann::ordered_json("fp32") : nlohmann::ordered_json(l.abits);
     lj["activation_signed"] = l.act_signed;
     lj["grid"] = l.grid;
+    if (l.weight_levels > 0) {
+      lj["weight_levels"] = l.weight_levels;
+      lj["weight_codes"] = l.weight_codes;
+    }
     lj["solver"] = l.solver;
     lj["weight_scales"] = l.scales;
     if (l.abits > 0) {

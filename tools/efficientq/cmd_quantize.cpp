@@ -31,6 +31,10 @@ const char* kHelp =
     "                         MSE-optimal scales without ADMM\n"
     "  --grid symmetric|asymmetric|faithful   deployable integer grids (default symmetric), or\n"
     "                         the reference implementation's grid and behaviour (per-tensor)\n"
+    "  --weight-grid odd|full|narrow   the symmetric grid's weight codes below 8 bits: odd\n"
+    "                         (default) the 2^b odd integers in +-(2^b-1), e.g. W2 {-3,-1,1,3}\n"
+    "                         (no zero); full -2^(b-1)..2^(b-1)-1; narrow +-(2^(b-1)-1), 2^b-1\n"
+    "                         levels (W2 ternary). 8-bit weights: -127..127 (255 levels)\n"
     "  --per-tensor           one weight scale per layer (default: per output channel)\n"
     "  --layer NAME=w8,a8|NAME=skip|NAME=a-none   per-layer override (repeatable)\n"
     "  --no-attention         without the class-balancing attention (ablation)\n"
@@ -50,9 +54,12 @@ const char* kHelp =
     "                         QDQ ONNX: int8 weight codes + DequantizeLinear, activations as\n"
     "                         QuantizeLinear/DequantizeLinear (default); or FP32 weights holding\n"
     "                         the dequantized values, activations as Div/Round/Clip/Mul\n"
-    "  --eval DATASET_DIR     evaluate FP and quantized Dice on the dataset's test split\n"
+    "  --eval DATASET_DIR     evaluate FP and quantized Dice on the dataset's test split and\n"
+    "                         the fidelity (Dice of the quantized model's labels against the\n"
+    "                         FP32 model's); without labels (or a plain folder of\n"
+    "                         CASE_0000.nii.gz images) the fidelity only\n"
     "  --json REPORT.json     the report: per layer scales, errors, iterations, times; inputs'\n"
-    "                         SHA-256; configuration; Dice when --eval is given\n"
+    "                         SHA-256; configuration; Dice and fidelity with --eval\n"
     "  --quiet                no progress\n"
     "  --force                allow OUT (or --json) to overwrite MODEL or a calibration image\n"
     "Inference/preprocessing options (as for segment):\n";
@@ -93,9 +100,12 @@ std::vector<std::vector<std::string>> dataset_case(const std::string& dir, const
   return {files};
 }
 
-nlohmann::json evaluate(const Context& ctx, efq_model* m, const std::string& dir, const Config& cfg) {
+// FP32 and quantized Dice and the fidelity (quantized labels against the FP32 model's), from
+// one FP32 and one quantized segmentation per case.
+nlohmann::json evaluate(const Context& ctx, efq_model* q, efq_model* fp, const std::string& dir,
+                        const Config& cfg) {
   efq_report* r = nullptr;
-  check(efq_evaluate_dice(ctx.p, m, dir.c_str(), cfg.p, &r), "evaluating on " + dir);
+  check(efq_evaluate_fidelity(ctx.p, q, fp, dir.c_str(), cfg.p, &r), "evaluating on " + dir);
   std::unique_ptr<efq_report, void (*)(efq_report*)> own(r, efq_report_destroy);
   char* text = nullptr;
   check(efq_report_to_json(r, &text), "report");
@@ -110,7 +120,7 @@ int cmd_quantize(int argc, char** argv) {
   std::vector<std::string> opts = kInferenceOptions;
   for (const char* o : {"-o", "--output", "--calib-dataset", "--calib-case", "--wbits", "--abits",
                         "--method", "--grid", "--layer", "--iters", "--rho", "--eta",
-                        "--calib-crop", "--eval", "--json", "--format", "--act-scale"})
+                        "--calib-crop", "--eval", "--json", "--format", "--act-scale", "--weight-grid"})
     opts.push_back(o);
   Args a = parse(argc, argv, opts,
                  {"--help", "--quiet", "--per-tensor", "--no-attention", "--no-regularizer",
@@ -144,6 +154,7 @@ int cmd_quantize(int argc, char** argv) {
   }
   if (a.has("--method")) check(efq_config_set_string(cfg.p, EFQ_PARAM_METHOD, a.get("--method").c_str()), "--method");
   if (a.has("--grid")) check(efq_config_set_string(cfg.p, EFQ_PARAM_GRID, a.get("--grid").c_str()), "--grid");
+  if (a.has("--weight-grid")) check(efq_config_set_string(cfg.p, EFQ_PARAM_WEIGHT_GRID, a.get("--weight-grid").c_str()), "--weight-grid");
   if (a.has("--per-tensor")) check(efq_config_set_int(cfg.p, EFQ_PARAM_PER_TENSOR, 1), "--per-tensor");
   if (a.has("--early-stop")) check(efq_config_set_int(cfg.p, EFQ_PARAM_EARLY_STOP, 1), "--early-stop");
   if (a.has("--no-attention")) check(efq_config_set_int(cfg.p, EFQ_PARAM_ATTENTION, 0), "--no-attention");
@@ -235,19 +246,31 @@ int cmd_quantize(int argc, char** argv) {
   }
   if (a.has("--eval")) {
     const std::string dir = a.get("--eval");
-    nlohmann::json fp = evaluate(ctx, m, dir, cfg);
-    nlohmann::json qd = evaluate(ctx, q, dir, cfg);
-    report["evaluation"] = {{"dataset", dir}, {"fp32", fp}, {"quantized", qd}};
+    const nlohmann::json ev = evaluate(ctx, q, m, dir, cfg);
+    nlohmann::ordered_json& out_ev = report["evaluation"];
+    out_ev = {{"dataset", dir}};
+    if (ev["labelled"].get<bool>()) {
+      out_ev["fp32"] = ev["reference_dice"];
+      out_ev["quantized"] = ev["dice"];
+    }
+    out_ev["fidelity"] = ev["fidelity"];
+    out_ev["mean_fidelity"] = ev["mean_fidelity"];
     if (a.get("--json") != "-") {
-      std::vector<std::string> classes = fp["classes"];
-      std::printf("\n%-12s", "Dice");
+      const nlohmann::json& fid = ev["fidelity"];
+      std::vector<std::string> classes = fid["classes"];
+      std::printf("\n%-12s", "");
       for (const auto& c : classes) std::printf(" %12.12s", c.c_str());
       std::printf(" %12s\n", "mean fg");
-      for (auto* row : {&fp, &qd}) {
-        std::printf("%-12s", row == &fp ? "FP32" : "quantized");
-        for (const auto& c : classes) std::printf(" %12.4f", (*row)["mean_dice"][c].get<double>());
-        std::printf(" %12.4f\n", (*row)["mean_foreground_dice"].get<double>());
+      auto row = [&](const char* title, const nlohmann::json& e) {
+        std::printf("%-12s", title);
+        for (const auto& c : classes) std::printf(" %12.4f", e["mean_dice"][c].get<double>());
+        std::printf(" %12.4f\n", e["mean_foreground_dice"].get<double>());
+      };
+      if (ev["labelled"].get<bool>()) {
+        row("Dice FP32", ev["reference_dice"]);
+        row("Dice quant", ev["dice"]);
       }
+      row("fidelity", fid);
     }
   }
   // The whole command (quantization, writing, evaluation): wall time and peak memory.
