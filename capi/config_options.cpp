@@ -66,6 +66,7 @@ quant::QuantOptions quant_options(const efq_config* cfg) {
     o.admm.rho_max_mult = 100 * *v;
   }
   if (auto v = config_real_set(cfg, EFQ_PARAM_ETA)) o.admm.eta_mult = *v;
+  if (auto v = config_int_set(cfg, EFQ_PARAM_SENSITIVITY)) o.sensitivity = *v != 0;
   if (auto v = config_int_set(cfg, EFQ_PARAM_BODY_MASK)) o.body_mask = *v != 0;
   if (auto v = config_int_set(cfg, EFQ_PARAM_FIRST_LAST_8BIT)) o.first_last_8bit = *v != 0;
   if (auto v = config_int_set(cfg, EFQ_PARAM_ACT_SCALE_SEARCH))

@@ -141,6 +141,8 @@ namespace EfficientQ
         EarlyStop = 58,
         /// <summary>string: the symmetric grid's weight codes below 8 bits, "odd" (default) | "full" | "narrow".</summary>
         WeightGrid = 59,
+        /// <summary>int 0/1 (default 0): per-layer sensitivity at 2/3/4/8 bits in the quantization report.</summary>
+        Sensitivity = 60,
     }
 
     /// <summary>A failed library call: the efq_status and the library's description of it.</summary>

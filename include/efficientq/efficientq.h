@@ -187,13 +187,21 @@ typedef enum efq_param {
                                      ablation). Independently, 8-bit weights always run at most 10
                                      iterations (the report's stop_reason says so). The
                                      faithful grid always runs the fixed count. */
-  EFQ_PARAM_WEIGHT_GRID = 59    /**< string: the symmetric grid's weight codes below 8 bits:
+  EFQ_PARAM_WEIGHT_GRID = 59,   /**< string: the symmetric grid's weight codes below 8 bits:
                                      "odd" (default; the 2^b odd integers in ±(2^b − 1), no
                                      zero level, e.g. 2 bits {−3, −1, 1, 3}·s) | "full" (the 2^b
                                      integers −2^(b−1) … 2^(b−1) − 1) | "narrow" (the 2^b − 1
                                      integers in ±(2^(b−1) − 1); 2 bits = ternary {−1, 0, 1}).
                                      8-bit weights always use −127 … 127. Setting it with
                                      another grid is EFQ_ERR_INVALID_ARGUMENT. @since 0.1 */
+  EFQ_PARAM_SENSITIVITY = 60    /**< int 0/1 (default 0): before quantizing, measure each
+                                     quantizable layer's sensitivity at 2, 3, 4 and 8 bits: the
+                                     layer alone projected onto the weight grid (ALS scales, no
+                                     ADMM), the rest FP32, the network run on the calibration
+                                     crop; the report's "sensitivity" gives per layer and width
+                                     the output probabilities' MSE and the crop fidelity
+                                     against the FP32 network. Cost: layers × 4 forward passes.
+                                     @since 0.1 */
 } efq_param;
 
 /** A set of parameter values. Not thread-safe; may be read by several calls at once. @since 0.1 */

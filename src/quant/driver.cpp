@@ -113,6 +113,10 @@ QuantResult quantize_graph(Graph& g, Backend& be, const Tensor& calib, const Ten
   const auto t_start = Clock::now();
   QuantResult res;
   res.calibration_shape = calib.shape;
+  if (opt.sensitivity) {  // on the FP graph, before any layer changes
+    res.sensitivity = layer_sensitivity(g, be, calib, conv, opt, opt.sensitivity_widths);
+    res.has_sensitivity = true;
+  }
   std::vector<LayerPlan> plan = plan_layers(g, opt);                                     // 1
   FpReference ref = compute_fp_reference(g, be, calib, body, conv, opt, plan);           // 2
   res.seconds_fp = ref.seconds;

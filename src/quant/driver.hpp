@@ -16,6 +16,7 @@
 #include "infer/conventions.hpp"
 #include "quant/calibration_batch.hpp"
 #include "quant/options.hpp"
+#include "quant/sensitivity.hpp"
 #include "quant/plan.hpp"
 
 namespace efq::quant {
@@ -46,6 +47,8 @@ struct QuantResult {
   std::vector<double> class_weights;
   Shape calibration_shape;
   double seconds_fp = 0, seconds_total = 0;
+  bool has_sensitivity = false;
+  SensitivityResult sensitivity;  // QuantOptions::sensitivity
 };
 
 /// Progress of the quantizer: layer i of n (0-based), ADMM iteration (−1 between layers),

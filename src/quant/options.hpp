@@ -50,6 +50,9 @@ struct QuantOptions {
   AdmmOptions admm;
   std::vector<int64_t> calib_crop;    // D,H,W; empty = METHOD §1.4 rule
   std::map<std::string, LayerOverride> overrides;  // by node name
+  // Per-layer sensitivity before quantizing (quant/sensitivity.hpp), at these widths.
+  bool sensitivity = false;
+  std::vector<int> sensitivity_widths{2, 3, 4, 8};
 
   /// The reference's configuration (METHOD §11): faithful grid, per-tensor, unweighted best
   /// iterate, pyramid attention, no baseline fallback.

@@ -44,6 +44,29 @@ std::string report_json(const QuantResult& r, const QuantOptions& opt, const Rep
   if (!r.class_counts.empty()) {
     j["attention"] = {{"class_voxel_counts", r.class_counts}, {"class_weights", r.class_weights}};
   }
+  if (r.has_sensitivity) {
+    nlohmann::ordered_json sj;
+    sj["proxy"] =
+        "each layer alone projected at each width (ALS scales, no ADMM), the rest FP32; the "
+        "network on the calibration crop against the FP32 network: output_mse = mean squared "
+        "probability difference, fidelity = Dice of the labels vs the FP32 labels (mean over "
+        "foreground classes)";
+    sj["widths"] = opt.sensitivity_widths;
+    sj["seconds"] = r.sensitivity.seconds;
+    sj["layers"] = nlohmann::ordered_json::array();
+    for (const auto& l : r.sensitivity.layers) {
+      nlohmann::ordered_json lj;
+      lj["name"] = l.name;
+      lj["weights"] = l.weights;
+      for (size_t i = 0; i < l.widths.size(); ++i) {
+        const std::string b = std::to_string(l.widths[i]);
+        lj["output_mse"][b] = l.output_mse[i];
+        lj["fidelity"][b] = l.fidelity[i];
+      }
+      sj["layers"].push_back(lj);
+    }
+    j["sensitivity"] = sj;
+  }
   j["layers"] = nlohmann::ordered_json::array();
   int quantized = 0;
   SolveTimes phases;

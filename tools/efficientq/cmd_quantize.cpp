@@ -36,6 +36,10 @@ const char* kHelp =
     "                         (no zero); full -2^(b-1)..2^(b-1)-1; narrow +-(2^(b-1)-1), 2^b-1\n"
     "                         levels (W2 ternary). 8-bit weights: -127..127 (255 levels)\n"
     "  --per-tensor           one weight scale per layer (default: per output channel)\n"
+    "  --sensitivity          before quantizing, each layer's sensitivity at 2/3/4/8 bits: that\n"
+    "                         layer alone projected (no ADMM), the rest FP32; the network's\n"
+    "                         fidelity and output MSE on the calibration crop (a table; the\n"
+    "                         report's \"sensitivity\"; cost: layers x 4 forward passes)\n"
     "  --layer NAME=w8,a8|NAME=skip|NAME=a-none   per-layer override (repeatable)\n"
     "  --no-attention         without the class-balancing attention (ablation)\n"
     "  --no-regularizer       without the pull towards the FP weights (ablation)\n"
@@ -124,7 +128,7 @@ int cmd_quantize(int argc, char** argv) {
     opts.push_back(o);
   Args a = parse(argc, argv, opts,
                  {"--help", "--quiet", "--per-tensor", "--no-attention", "--no-regularizer",
-                  "--body-mask", "--all-layers", "--early-stop", "--force"},
+                  "--body-mask", "--all-layers", "--early-stop", "--force", "--sensitivity"},
                  {"--calib"});
   if (a.has("--help")) {
     std::printf("%s%s", kHelp, kInferenceHelp);
@@ -155,6 +159,7 @@ int cmd_quantize(int argc, char** argv) {
   if (a.has("--method")) check(efq_config_set_string(cfg.p, EFQ_PARAM_METHOD, a.get("--method").c_str()), "--method");
   if (a.has("--grid")) check(efq_config_set_string(cfg.p, EFQ_PARAM_GRID, a.get("--grid").c_str()), "--grid");
   if (a.has("--weight-grid")) check(efq_config_set_string(cfg.p, EFQ_PARAM_WEIGHT_GRID, a.get("--weight-grid").c_str()), "--weight-grid");
+  if (a.has("--sensitivity")) check(efq_config_set_int(cfg.p, EFQ_PARAM_SENSITIVITY, 1), "--sensitivity");
   if (a.has("--per-tensor")) check(efq_config_set_int(cfg.p, EFQ_PARAM_PER_TENSOR, 1), "--per-tensor");
   if (a.has("--early-stop")) check(efq_config_set_int(cfg.p, EFQ_PARAM_EARLY_STOP, 1), "--early-stop");
   if (a.has("--no-attention")) check(efq_config_set_int(cfg.p, EFQ_PARAM_ATTENTION, 0), "--no-attention");
@@ -243,6 +248,22 @@ int cmd_quantize(int argc, char** argv) {
                 report["totals"]["quantized_layers"].get<int>(),
                 report["totals"]["seconds"].get<double>(), report["threads"].get<int>(),
                 report["totals"]["peak_rss_mib"].get<double>(), out.c_str());
+  }
+  if (report.contains("sensitivity") && !a.has("--quiet") && a.get("--json") != "-") {
+    const auto& s = report["sensitivity"];
+    std::printf("\nsensitivity (this layer alone quantized, rest FP32; calibration crop):\n%-40s %10s",
+                "layer", "weights");
+    for (const auto& b : s["widths"]) std::printf("   fid W%-2d", b.get<int>());
+    for (const auto& b : s["widths"]) std::printf("   mse W%-2d", b.get<int>());
+    std::printf("\n");
+    for (const auto& l : s["layers"]) {
+      std::printf("%-40.40s %10lld", l["name"].get<std::string>().c_str(),
+                  static_cast<long long>(l["weights"].get<int64_t>()));
+      for (const auto& b : s["widths"]) std::printf(" %9.4f", l["fidelity"][std::to_string(b.get<int>())].get<double>());
+      for (const auto& b : s["widths"]) std::printf(" %9.2e", l["output_mse"][std::to_string(b.get<int>())].get<double>());
+      std::printf("\n");
+    }
+    std::printf("sensitivity analysis: %.1f s\n", s["seconds"].get<double>());
   }
   if (a.has("--eval")) {
     const std::string dir = a.get("--eval");
