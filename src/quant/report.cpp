@@ -48,10 +48,11 @@ std::string report_json(const QuantResult& r, const QuantOptions& opt, const Rep
     nlohmann::ordered_json sj;
     sj["proxy"] =
         "each layer alone projected at each width (ALS scales, no ADMM), the rest FP32; the "
-        "network on the calibration crop against the FP32 network: output_mse = mean squared "
+        "network on the centre half (per axis) of the calibration crop against the FP32 network: output_mse = mean squared "
         "probability difference, fidelity = Dice of the labels vs the FP32 labels (mean over "
         "foreground classes)";
     sj["widths"] = opt.sensitivity_widths;
+    sj["input_shape"] = r.sensitivity.input_shape;
     sj["seconds"] = r.sensitivity.seconds;
     sj["layers"] = nlohmann::ordered_json::array();
     for (const auto& l : r.sensitivity.layers) {

