@@ -38,8 +38,9 @@ const char* kHelp =
     "  --per-tensor           one weight scale per layer (default: per output channel)\n"
     "  --sensitivity          before quantizing, each layer's sensitivity at 2/3/4/8 bits: that\n"
     "                         layer alone projected (no ADMM), the rest FP32; the network's\n"
-    "                         fidelity and output MSE on the calibration crop (a table; the\n"
-    "                         report's \"sensitivity\"; cost: layers x 4 forward passes)\n"
+    "                         fidelity and output MSE on the centre half of the calibration\n"
+    "                         crop (a table; the report's \"sensitivity\"; cost: layers x 4\n"
+    "                         forward passes on 1/8 of the crop)\n"
     "  --layer NAME=w8,a8|NAME=skip|NAME=a-none   per-layer override (repeatable)\n"
     "  --no-attention         without the class-balancing attention (ablation)\n"
     "  --no-regularizer       without the pull towards the FP weights (ablation)\n"
@@ -251,7 +252,7 @@ int cmd_quantize(int argc, char** argv) {
   }
   if (report.contains("sensitivity") && !a.has("--quiet") && a.get("--json") != "-") {
     const auto& s = report["sensitivity"];
-    std::printf("\nsensitivity (this layer alone quantized, rest FP32; calibration crop):\n%-40s %10s",
+    std::printf("\nsensitivity (this layer alone quantized, rest FP32; centre of the calibration crop):\n%-40s %10s",
                 "layer", "weights");
     for (const auto& b : s["widths"]) std::printf("   fid W%-2d", b.get<int>());
     for (const auto& b : s["widths"]) std::printf("   mse W%-2d", b.get<int>());
