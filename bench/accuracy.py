@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
 """Accuracy table (issue 4): Dice per class of each bundled model on its test split, FP32 and
-quantized at several widths under each method, from ONE calibration volume, plus quantization time.
+quantized at several widths under each method, from ONE calibration volume, plus quantization time,
+and the fidelity (issue 15: Dice of the quantized model's labels against the FP32 model's labels,
+mean over foreground classes and cases; `efficientq eval Q DATA --reference FP32`).
 
     python3 bench/accuracy.py [--models brain,liver,brats] [--widths W8A8,W4A8,...]
                               [--methods efficientq,rtn,...] [--out docs/results.md]
@@ -33,6 +35,8 @@ METHODS = {  # name -> extra CLI flags
     "efficientq-als": ["--act-scale", "als"],          # activation scales MSE-optimal only
     "efficientq-network": ["--act-scale", "network"],  # chosen by the network output's error
     "efficientq-faithful": ["--grid", "faithful"],
+    "efficientq-full": ["--weight-grid", "full"],      # symmetric grid -2^(b-1)..2^(b-1)-1
+    "efficientq-narrow": ["--weight-grid", "narrow"],  # the pre-issue-15 grid (2^b - 1 levels)
     "no-attention": ["--no-attention"],
     "no-regularizer": ["--no-regularizer"],
     "mse": ["--method", "mse"],
@@ -78,7 +82,10 @@ def main():
              "Dice per class on the model's test split (`efficientq eval` conventions); the first "
              "and last layer stay W8 with FP32 input. Time = seconds of the quantization (the report's total) "
              "(other jobs shared the 2 cores while these tables were made: compare times within a "
-             "table only).", ""]
+             "table only). Fidelity = Dice of the quantized model's labels against the FP32 "
+             "model's labels on the same test cases (mean over foreground classes, then cases; "
+             "`efficientq eval Q DATA --reference FP32`): it needs no labels and moves less by "
+             "chance than Dice against labels (DESIGN §7). Fidelity min = the lowest class's mean.", ""]
     lines = [] if a.append else header
     for name in a.models.split(","):
         onnx, data, _ = MODELS[name]
@@ -91,10 +98,11 @@ def main():
         fg = [c for c, f in zip(classes, fp["foreground"]) if f]
         lines += [f"## {name}", "", f"Model `{onnx}`, test split `{data}`, calibration "
                   + ", ".join(f"`{os.path.relpath(c, ROOT) if c.startswith(ROOT) else c}`" for c in calib), "",
-                  "| method | bits | " + " | ".join(fg) + " | mean fg | Δ vs FP32 | time (s) |",
-                  "|---|---|" + "---|" * len(fg) + "---|---|---|",
+                  "| method | bits | " + " | ".join(fg)
+                  + " | mean fg | Δ vs FP32 | fidelity | fidelity min | time (s) |",
+                  "|---|---|" + "---|" * len(fg) + "---|---|---|---|---|",
                   "| FP32 | — | " + " | ".join(f"{fp['mean_dice'][c]:.4f}" for c in fg)
-                  + f" | **{fp['mean_foreground_dice']:.4f}** | | |"]
+                  + f" | **{fp['mean_foreground_dice']:.4f}** | | 1 | 1 | |"]
         for width in a.widths.split(","):
             w, act = width[1:].split("A")
             for method in a.methods.split(","):
@@ -111,11 +119,14 @@ def main():
                         lines.append(f"| {method} | {width} | failed: {str(e).splitlines()[-1]} |")
                         continue
                     secs = json.load(open(rep))["totals"]["seconds"]
-                ev = json.loads(run([CLI, "eval", q, data, "--json", "-"]))
-                m = ev["mean_foreground_dice"]
-                lines.append(f"| {method} | {width} | " + " | ".join(f"{ev['mean_dice'][c]:.4f}" for c in fg)
-                             + f" | {m:.4f} | {m - fp['mean_foreground_dice']:+.4f} | {secs:.0f} |")
-                print(name, width, method, f"{m:.4f}", f"{secs:.0f}s", flush=True)
+                ev = json.loads(run([CLI, "eval", q, data, "--reference", onnx, "--json", "-"]))
+                dice, fid = ev["dice"], ev["fidelity"]
+                m, f = dice["mean_foreground_dice"], ev["mean_fidelity"]
+                fmin = min(fid["mean_dice"][c] for c in fg)
+                lines.append(f"| {method} | {width} | " + " | ".join(f"{dice['mean_dice'][c]:.4f}" for c in fg)
+                             + f" | {m:.4f} | {m - fp['mean_foreground_dice']:+.4f} | {f:.4f} | {fmin:.4f}"
+                             + f" | {secs:.0f} |")
+                print(name, width, method, f"Dice {m:.4f}", f"fidelity {f:.4f}", f"{secs:.0f}s", flush=True)
         lines.append("")
     with open(a.out, "a" if a.append else "w") as f:
         f.write("\n".join(lines) + "\n")

@@ -46,6 +46,12 @@ quant::QuantOptions quant_options(const efq_config* cfg) {
   const bool faithful = grid == quant::GridKind::kFaithful;
   quant::QuantOptions o = faithful ? quant::QuantOptions::faithful() : quant::QuantOptions{};
   o.grid = grid;
+  if (auto v = config_string_set(cfg, EFQ_PARAM_WEIGHT_GRID)) {
+    if (grid != quant::GridKind::kSymmetric)
+      fail(ErrorCode::kInvalidArgument, "weight grid '" + *v + "' applies to the symmetric grid only (grid is '" +
+                                            quant::to_string(grid) + "')");
+    o.weight_range = quant::parse_weight_range(*v);
+  }
   if (auto v = config_string_set(cfg, EFQ_PARAM_METHOD)) o.method = quant::parse_method(*v);
   if (auto v = config_int_set(cfg, EFQ_PARAM_WBITS)) o.wbits = static_cast<int>(*v);
   if (auto v = config_int_set(cfg, EFQ_PARAM_ABITS)) o.abits = static_cast<int>(*v);
@@ -60,6 +66,7 @@ quant::QuantOptions quant_options(const efq_config* cfg) {
     o.admm.rho_max_mult = 100 * *v;
   }
   if (auto v = config_real_set(cfg, EFQ_PARAM_ETA)) o.admm.eta_mult = *v;
+  if (auto v = config_int_set(cfg, EFQ_PARAM_SENSITIVITY)) o.sensitivity = *v != 0;
   if (auto v = config_int_set(cfg, EFQ_PARAM_BODY_MASK)) o.body_mask = *v != 0;
   if (auto v = config_int_set(cfg, EFQ_PARAM_FIRST_LAST_8BIT)) o.first_last_8bit = *v != 0;
   if (auto v = config_int_set(cfg, EFQ_PARAM_ACT_SCALE_SEARCH))

@@ -57,5 +57,6 @@ struct efq_segmentation final {
 
 struct efq_report final {
   std::string json;
-  double mean_foreground_dice = -1;  // evaluation reports only
+  double mean_foreground_dice = -1;  // evaluation reports with labels only
+  double mean_fidelity = -1;         // fidelity reports only
 };

@@ -26,6 +26,7 @@ void check_axes(const std::string& v) { parse_axes(v); }
 void check_activation(const std::string& v) { parse_activation(v); }
 void check_method(const std::string& v) { quant::parse_method(v); }
 void check_grid(const std::string& v) { quant::parse_grid(v); }
+void check_weight_grid(const std::string& v) { quant::parse_weight_range(v); }
 void check_normalization(const std::string& v) {
   for (const std::string& item : split_list(v)) io::parse_normalization(item);
 }
@@ -78,6 +79,8 @@ std::vector<ParamSpec> make_table() {
     {EFQ_PARAM_INT8, "int8", P::kInt, 0, 1, no, "", "run a quantized model with real int8 convolutions where possible", nullptr},
     {EFQ_PARAM_ACT_SCALE_SEARCH, "activation scale search", P::kInt, 0, 2, static_cast<double>(q.act_scale), "", "0 = MSE-optimal scale, 1 = by the layer's output error, 2 = by the network output's error", nullptr},
     {EFQ_PARAM_EARLY_STOP, "early stop", P::kInt, 0, 1, b(a.early_stop), "", "end a layer's ADMM once it converged or plateaued (not the faithful grid)", nullptr},
+    {EFQ_PARAM_WEIGHT_GRID, "weight grid", P::kString, 0, 0, 0, quant::to_string(q.weight_range), "symmetric grid's weight codes below 8 bits: odd|full|narrow (odd, full: 2^b levels; narrow: 2^b-1)", check_weight_grid},
+    {EFQ_PARAM_SENSITIVITY, "sensitivity", P::kInt, 0, 1, b(q.sensitivity), "", "per-layer sensitivity at 2/3/4/8 bits in the report (layers x 4 forward passes)", nullptr},
   };
   // clang-format on
 }

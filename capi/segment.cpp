@@ -116,12 +116,54 @@ efq_status efq_evaluate_dice(efq_context* ctx, const efq_model* model, const cha
   });
 }
 
+efq_status efq_evaluate_fidelity(efq_context* ctx, const efq_model* model,
+                                 const efq_model* reference, const char* dir,
+                                 const efq_config* config, efq_report** out) {
+  return guarded([&] {
+    require(model, "model");
+    require(reference, "reference");
+    require(dir, "images_dir");
+    require(out, "report_out");
+    *out = nullptr;
+    auto be = efq::create_backend(efq::capi::config_device(config),
+                                  efq::capi::config_threads(config));
+    efq::SegmentRequest mreq, rreq;
+    mreq.conventions = efq::capi::effective_conventions(*model, config);
+    rreq.conventions = efq::capi::effective_conventions(*reference, config);
+    mreq.int8 = rreq.int8 = efq::capi::config_int8(config);
+    const std::string split = efq::capi::config_split(config);
+    auto on_case = [ctx](int i, int n, const std::string& name) {
+      if (ctx) ctx->log(EFQ_LOG_INFO, "case " + std::to_string(i + 1) + "/" + std::to_string(n) + ": " + name);
+      return ctx ? ctx->progress("evaluate", i, n, name) : true;
+    };
+    efq::FidelityEvaluation fe = efq::evaluate_fidelity(model->graph, mreq, reference->graph, rreq,
+                                                        *be, dir, split, on_case);
+    auto r = std::make_unique<efq_report>();
+    r->json = fe.json();
+    r->mean_fidelity = fe.fidelity.mean_foreground_dice;
+    if (fe.labelled) r->mean_foreground_dice = fe.dice.mean_foreground_dice;
+    *out = r.release();
+  });
+}
+
+efq_status efq_report_get_mean_fidelity(const efq_report* r, double* out) {
+  return guarded([&] {
+    require(r, "report");
+    require(out, "out");
+    if (r->mean_fidelity < 0)
+      efq::fail(efq::ErrorCode::kInvalidState,
+                "this report has no fidelity (not from efq_evaluate_fidelity)");
+    *out = r->mean_fidelity;
+  });
+}
+
 efq_status efq_report_get_mean_foreground_dice(const efq_report* r, double* out) {
   return guarded([&] {
     require(r, "report");
     require(out, "out");
     if (r->mean_foreground_dice < 0)
-      efq::fail(efq::ErrorCode::kInvalidState, "this report has no Dice (not an evaluation)");
+      efq::fail(efq::ErrorCode::kInvalidState, "this report has no Dice against labels (not an evaluation, or a fidelity "
+                "evaluation of unlabelled images)");
     *out = r->mean_foreground_dice;
   });
 }

@@ -139,6 +139,10 @@ namespace EfficientQ
         ActScaleSearch = 57,
         /// <summary>int 0/1 (default 1): end a layer's ADMM once its iterate stops changing.</summary>
         EarlyStop = 58,
+        /// <summary>string: the symmetric grid's weight codes below 8 bits, "odd" (default) | "full" | "narrow".</summary>
+        WeightGrid = 59,
+        /// <summary>int 0/1 (default 0): per-layer sensitivity at 2/3/4/8 bits in the quantization report.</summary>
+        Sensitivity = 60,
     }
 
     /// <summary>A failed library call: the efq_status and the library's description of it.</summary>

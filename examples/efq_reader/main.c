@@ -1,6 +1,7 @@
 /* efq_reader FILE.efq: checks an .efq file and prints each quantized layer (C99 only). */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "efq_reader.h"
 
@@ -38,17 +39,25 @@ int main(int argc, char** argv) {
   }
   printf("graph %llu bytes\n", (unsigned long long)gsize);
   for (i = 0; (r = efqr_layer_at(buf, (size_t)n, i, &L, msg)) == 0; ++i) {
-    int64_t lo = 0, hi = 0, sum = 0;
+    static unsigned char seen[65536]; /* codes are within 16 bits */
+    int64_t lo = 0, hi = 0, sum = 0, distinct = 0;
+    memset(seen, 0, sizeof seen);
     for (k = 0; k < L.num_codes; ++k) {
       int64_t c = efqr_code(&L, k);
+      unsigned idx = (unsigned)((c + 32768) & 0xffff);
       if (k == 0 || c < lo) lo = c;
       if (k == 0 || c > hi) hi = c;
       sum += c;
+      if (!seen[idx]) {
+        seen[idx] = 1;
+        ++distinct;
+      }
     }
     total_codes += L.num_codes;
     packed_bytes += (L.num_codes * (uint64_t)L.bits + 7) / 8;
-    printf("layer %s bits %d scales %u codes %llu min %lld max %lld sum %lld\n", L.node, L.bits,
-           L.num_scales, (unsigned long long)L.num_codes, (long long)lo, (long long)hi, (long long)sum);
+    printf("layer %s bits %d scales %u codes %llu min %lld max %lld sum %lld distinct %lld\n", L.node,
+           L.bits, L.num_scales, (unsigned long long)L.num_codes, (long long)lo, (long long)hi,
+           (long long)sum, (long long)distinct);
   }
   if (r < 0) {
     fprintf(stderr, "efq_reader: %s\n", msg);

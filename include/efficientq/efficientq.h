@@ -202,7 +202,7 @@ typedef enum efq_param {
                                      one) among the MSE-optimal scale, the min-max scale and steps
                                      between: 0 = the MSE-optimal scale, 1 = by the layer's output
                                      error, 2 = by the network output's error (slower) */,
-  EFQ_PARAM_EARLY_STOP = 58     /**< int 0/1 (default 0): end a layer's ADMM once its iterate stops
+  EFQ_PARAM_EARLY_STOP = 58,    /**< int 0/1 (default 0): end a layer's ADMM once its iterate stops
                                      changing (codes unchanged for 10 iterations and
                                      ||W − Z|| ≤ 1e-5·||Z||), or its best loss fell by less than
                                      0.1 % over a whole 50-iteration ρ phase. EFQ_PARAM_ITERATIONS stays the
@@ -210,6 +210,21 @@ typedef enum efq_param {
                                      ablation). Independently, 8-bit weights always run at most 10
                                      iterations (the report's stop_reason says so). The
                                      faithful grid always runs the fixed count. */
+  EFQ_PARAM_WEIGHT_GRID = 59,   /**< string: the symmetric grid's weight codes below 8 bits:
+                                     "odd" (default; the 2^b odd integers in ±(2^b − 1), no
+                                     zero level, e.g. 2 bits {−3, −1, 1, 3}·s) | "full" (the 2^b
+                                     integers −2^(b−1) … 2^(b−1) − 1) | "narrow" (the 2^b − 1
+                                     integers in ±(2^(b−1) − 1); 2 bits = ternary {−1, 0, 1}).
+                                     8-bit weights always use −127 … 127. Setting it with
+                                     another grid is EFQ_ERR_INVALID_ARGUMENT. @since 0.1 */
+  EFQ_PARAM_SENSITIVITY = 60    /**< int 0/1 (default 0): before quantizing, measure each
+                                     quantizable layer's sensitivity at 2, 3, 4 and 8 bits: the
+                                     layer alone projected onto the weight grid (ALS scales, no
+                                     ADMM), the rest FP32, the network run on the calibration
+                                     crop; the report's "sensitivity" gives per layer and width
+                                     the output probabilities' MSE and the crop fidelity
+                                     against the FP32 network. Cost: layers × 4 forward passes.
+                                     @since 0.1 */
 } efq_param;
 
 /** A set of parameter values. Not thread-safe; may be read by several calls at once. @since 0.1 */
@@ -357,8 +372,29 @@ EFQ_API efq_status efq_model_load_efq(efq_context* ctx, const char* path, efq_mo
 EFQ_API efq_status efq_evaluate_dice(efq_context* ctx, const efq_model* model,
                                      const char* dataset_dir, const efq_config* config,
                                      efq_report** report_out);
-/** Mean over cases of the per-case mean foreground Dice. @since 0.1 */
+/** Fidelity: segments every case with `model` and with `reference` (typically the FP32 model
+ *  `model` was quantized from) and scores the model's labels against the reference's labels,
+ *  per class (softmax: label k) or region (sigmoid) and case, with efq_evaluate_dice's Dice
+ *  conventions; no ground truth is needed. `images_dir` is an nnU-Net v2 raw dataset (the split
+ *  EFQ_PARAM_SPLIT; a labels folder is optional) or a plain folder of NAME_0000.nii.gz images
+ *  (NAME_0001... for further modalities). Classes and regions come from the reference's
+ *  metadata, else the dataset.json, else its output channels. When every case has a label
+ *  map, both models are also scored against the labels (no extra segmentation). `config`
+ *  (may be NULL) overrides both models' conventions. The report's JSON: "mean_fidelity",
+ *  "fidelity" (eval's layout: per case and class, Dice against the reference's labels),
+ *  "labelled", and when labelled "mean_foreground_dice", "dice" (the model against the
+ *  labels) and "reference_dice". EFQ_ERR_INVALID_ARGUMENT when the two models' outputs differ
+ *  in channel count. Progress: stage "evaluate", one step per case. @since 0.1 */
+EFQ_API efq_status efq_evaluate_fidelity(efq_context* ctx, const efq_model* model,
+                                         const efq_model* reference, const char* images_dir,
+                                         const efq_config* config, efq_report** report_out);
+/** Mean over cases of the per-case mean foreground Dice against the labels
+ *  (EFQ_ERR_INVALID_STATE for a report without labels). @since 0.1 */
 EFQ_API efq_status efq_report_get_mean_foreground_dice(const efq_report* report, double* out);
+/** Mean fidelity of an efq_evaluate_fidelity report: the mean over cases of the per-case mean
+ *  over foreground classes of the Dice against the reference's labels (EFQ_ERR_INVALID_STATE
+ *  for other reports). @since 0.1 */
+EFQ_API efq_status efq_report_get_mean_fidelity(const efq_report* report, double* out);
 /** The report as JSON; free with efq_string_free. @since 0.1 */
 EFQ_API efq_status efq_report_to_json(const efq_report* report, char** json_out);
 /** @since 0.1 */

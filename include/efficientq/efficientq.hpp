@@ -91,6 +91,12 @@ class Report {
     check(efq_report_get_mean_foreground_dice(h_.get(), &d));
     return d;
   }
+  /// The mean fidelity of an evaluate_fidelity() report.
+  double mean_fidelity() const {
+    double d = 0;
+    check(efq_report_get_mean_fidelity(h_.get(), &d));
+    return d;
+  }
 
  private:
   detail::Handle<efq_report, efq_report_destroy> h_;
@@ -152,6 +158,14 @@ class Model {
   Report evaluate_dice(const Context& ctx, const std::string& dataset_dir, const Config* cfg = nullptr) const {
     efq_report* r = nullptr;
     check(efq_evaluate_dice(ctx.get(), h_.get(), dataset_dir.c_str(), cfg ? cfg->get() : nullptr, &r));
+    return Report(r);
+  }
+  /// Fidelity: this model's labels scored against `reference`'s (efq_evaluate_fidelity).
+  Report evaluate_fidelity(const Context& ctx, const Model& reference, const std::string& images_dir,
+                           const Config* cfg = nullptr) const {
+    efq_report* r = nullptr;
+    check(efq_evaluate_fidelity(ctx.get(), h_.get(), reference.get(), images_dir.c_str(),
+                                cfg ? cfg->get() : nullptr, &r));
     return Report(r);
   }
   const efq_model* get() const noexcept { return h_.get(); }

@@ -1,6 +1,10 @@
 #include "infer/evaluate.hpp"
 
 #include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <map>
 #include <nlohmann/json.hpp>
 
 #include "core/error.hpp"
@@ -53,44 +57,132 @@ CaseDice case_dice(const std::vector<uint8_t>& pred, const std::vector<uint8_t>&
   return cd;
 }
 
+namespace {
+
+// A folder without dataset.json: NAME_0000.nii.gz (or .nii) per case, further modalities
+// NAME_0001..., no labels.
+EvalCases list_plain_folder(const std::string& dir, int64_t input_channels) {
+  namespace fs = std::filesystem;
+  EvalCases ec;
+  ec.plain_folder = true;
+  std::map<std::string, std::string> first;  // case name -> file ending
+  std::error_code err;
+  for (const auto& entry : fs::directory_iterator(dir, err)) {
+    const std::string f = entry.path().filename().string();
+    for (const std::string ending : {".nii.gz", ".nii"}) {
+      const std::string suffix = "_0000" + ending;
+      if (f.size() > suffix.size() &&
+          f.compare(f.size() - suffix.size(), suffix.size(), suffix) == 0) {
+        first[f.substr(0, f.size() - suffix.size())] = ending;
+        break;
+      }
+    }
+  }
+  if (err) fail(ErrorCode::kIo, "cannot list " + dir + ": " + err.message());
+  if (first.empty())
+    fail(ErrorCode::kInvalidArgument,
+         dir + ": neither an nnU-Net dataset (no dataset.json) nor a folder of NAME_0000.nii.gz images");
+  for (const auto& [name, ending] : first) {
+    io::DatasetCase dc;
+    dc.name = name;
+    for (int64_t c = 0; input_channels < 0 || c < input_channels; ++c) {
+      char idx[32];
+      std::snprintf(idx, sizeof idx, "_%04lld", static_cast<long long>(c));
+      const fs::path p = fs::path(dir) / (name + idx + ending);
+      if (!fs::is_regular_file(p, err)) {
+        if (input_channels < 0) break;
+        fail(ErrorCode::kInvalidArgument,
+             p.string() + ": missing (the model takes " + std::to_string(input_channels) +
+                 " modalities, case '" + name + "')");
+      }
+      dc.images.push_back(p.string());
+    }
+    ec.cases.push_back(std::move(dc));
+  }
+  return ec;
+}
+
+}  // namespace
+
+EvalCases list_eval_cases(const std::string& dir, const std::string& split,
+                          int64_t input_channels) {
+  namespace fs = std::filesystem;
+  std::error_code err;
+  if (!fs::is_directory(dir, err))
+    fail(ErrorCode::kIo, "cannot read " + dir + ": not a directory");
+  if (!fs::exists(fs::path(dir) / "dataset.json", err))
+    return list_plain_folder(dir, input_channels);
+  if (split != "test" && split != "train")
+    fail(ErrorCode::kInvalidArgument, "split '" + split + "' (expected test|train)");
+  io::Dataset ds = io::load_dataset(dir);
+  EvalCases ec;
+  ec.cases = split == "test" ? ds.test : ds.train;
+  if (ec.cases.empty())
+    fail(ErrorCode::kInvalidArgument, dir + ": the " + split + " split has no cases");
+  ec.class_names = ds.class_names;
+  ec.regions = ds.regions;
+  ec.regions_class_order = ds.regions_class_order;
+  return ec;
+}
+
+void complete_conventions(Conventions& c, const EvalCases& ec) {
+  // The dataset's declaration of regions/classes fills what the model does not say.
+  if (c.activation == Activation::kSigmoid && c.regions.empty()) {
+    c.regions = ec.regions;
+    if (c.regions_class_order.empty()) c.regions_class_order = ec.regions_class_order;
+  }
+  if (c.classes.empty()) c.classes = ec.class_names;
+}
+
+std::vector<uint8_t> read_label_map(const std::string& path, const io::Grid& grid) {
+  io::Image ref = io::read_nifti(path);
+  for (int d = 0; d < 3; ++d)
+    if (ref.grid.dim[d] != grid.dim[d])
+      fail(ErrorCode::kInvalidArgument, path + ": label grid differs from the image grid");
+  std::vector<uint8_t> labels(ref.data.size());
+  for (size_t v = 0; v < labels.size(); ++v) {
+    float x = ref.data[v];
+    if (!(x >= 0 && x <= 255)) fail(ErrorCode::kFormat, path + ": label value out of 0..255");
+    labels[v] = static_cast<uint8_t>(std::lround(x));
+  }
+  return labels;
+}
+
+void finish_means(Evaluation& ev) {
+  const size_t ncls = ev.class_names.size();
+  ev.mean_per_class.assign(ncls, 0.0);
+  ev.mean_foreground_dice = 0;
+  if (ev.cases.empty()) return;
+  for (const auto& cd : ev.cases) {
+    for (size_t k = 0; k < ncls && k < cd.dice.size(); ++k) ev.mean_per_class[k] += cd.dice[k];
+    ev.mean_foreground_dice += cd.mean_foreground;
+  }
+  for (double& m : ev.mean_per_class) m /= static_cast<double>(ev.cases.size());
+  ev.mean_foreground_dice /= static_cast<double>(ev.cases.size());
+}
+
 Evaluation evaluate_dataset(const Graph& g, Backend& be, const std::string& dataset_dir,
                             const std::string& split, const SegmentRequest& req,
                             const std::function<bool(int, int, const std::string&)>& on_case) {
-  if (split != "test" && split != "train")
-    fail(ErrorCode::kInvalidArgument, "split '" + split + "' (expected test|train)");
-  io::Dataset ds = io::load_dataset(dataset_dir);
-  const auto& cases = split == "test" ? ds.test : ds.train;
-  if (cases.empty())
-    fail(ErrorCode::kInvalidArgument, dataset_dir + ": the " + split + " split has no cases");
+  const EvalCases ec = list_eval_cases(dataset_dir, split, model_input_channels(g));
   SegmentRequest r = req;
   Conventions& c = r.conventions;
-  // The dataset's declaration of regions/classes fills what the model does not say.
-  if (c.activation == Activation::kSigmoid && c.regions.empty()) {
-    c.regions = ds.regions;
-    if (c.regions_class_order.empty()) c.regions_class_order = ds.regions_class_order;
-  }
-  if (c.classes.empty()) c.classes = ds.class_names;
+  complete_conventions(c, ec);
   Evaluation ev;
-  for (size_t i = 0; i < cases.size(); ++i) {
-    const io::DatasetCase& dc = cases[i];
-    if (on_case && !on_case(static_cast<int>(i), static_cast<int>(cases.size()), dc.name))
+  for (size_t i = 0; i < ec.cases.size(); ++i) {
+    const io::DatasetCase& dc = ec.cases[i];
+    if (on_case && !on_case(static_cast<int>(i), static_cast<int>(ec.cases.size()), dc.name))
       fail(ErrorCode::kCancelled, "evaluation cancelled");
     if (dc.label.empty())
-      fail(ErrorCode::kInvalidArgument, dataset_dir + ": case '" + dc.name + "' has no label file");
+      fail(ErrorCode::kInvalidArgument,
+           dataset_dir + ": case '" + dc.name +
+               "' has no label file (without labels, score against a reference model: "
+               "eval --reference FP32.onnx / efq_evaluate_fidelity)");
     auto t0 = std::chrono::steady_clock::now();
     std::vector<io::Image> mods;
     for (const auto& p : dc.images) mods.push_back(io::read_nifti(p));
     Segmentation seg = segment(g, be, std::move(mods), r);
-    io::Image ref = io::read_nifti(dc.label);
-    for (int d = 0; d < 3; ++d)
-      if (ref.grid.dim[d] != seg.grid.dim[d])
-        fail(ErrorCode::kInvalidArgument, dc.label + ": label grid differs from the image grid");
-    std::vector<uint8_t> labels(ref.data.size());
-    for (size_t v = 0; v < labels.size(); ++v) {
-      float x = ref.data[v];
-      if (!(x >= 0 && x <= 255)) fail(ErrorCode::kFormat, dc.label + ": label value out of 0..255");
-      labels[v] = static_cast<uint8_t>(std::lround(x));
-    }
+    const std::vector<uint8_t> labels = read_label_map(dc.label, seg.grid);
     CaseDice cd = case_dice(seg.labels, labels, seg.channels, c,
                             ev.class_names.empty() ? &ev.class_names : nullptr,
                             ev.foreground.empty() ? &ev.foreground : nullptr);
@@ -98,14 +190,7 @@ Evaluation evaluate_dataset(const Graph& g, Backend& be, const std::string& data
     cd.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     ev.cases.push_back(std::move(cd));
   }
-  const size_t ncls = ev.class_names.size();
-  ev.mean_per_class.assign(ncls, 0.0);
-  for (const auto& cd : ev.cases) {
-    for (size_t k = 0; k < ncls && k < cd.dice.size(); ++k) ev.mean_per_class[k] += cd.dice[k];
-    ev.mean_foreground_dice += cd.mean_foreground;
-  }
-  for (double& m : ev.mean_per_class) m /= static_cast<double>(ev.cases.size());
-  ev.mean_foreground_dice /= static_cast<double>(ev.cases.size());
+  finish_means(ev);
   return ev;
 }
 

@@ -85,6 +85,10 @@ class QuantizingPass {
     rep.system = s.solution.system;
     rep.times = s.solution.times;
     rep.scales = s.solution.quantizer.scale;
+    const Quantizer& wq = s.solution.quantizer;
+    rep.weight_levels = wq.levels();
+    rep.weight_codes = std::to_string(wq.qmin) + ":" + std::to_string(wq.qstep) + ":" +
+                       std::to_string(wq.qmax);
     write_back_layer(g_, be_, n, w, s, p.wbits, opt_.grid);
     ref_.targets.erase(n.outputs[0]);  // free the target
     rep.seconds = since(t0);
@@ -110,6 +114,10 @@ QuantResult quantize_graph(Graph& g, Backend& be, const Tensor& calib, const Ten
   const auto t_start = Clock::now();
   QuantResult res;
   res.calibration_shape = calib.shape;
+  if (opt.sensitivity) {  // on the FP graph, before any layer changes
+    res.sensitivity = layer_sensitivity(g, be, calib, conv, opt, opt.sensitivity_widths);
+    res.has_sensitivity = true;
+  }
   std::vector<LayerPlan> plan = plan_layers(g, opt);                                     // 1
   FpReference ref = compute_fp_reference(g, be, calib, body, conv, opt, plan);           // 2
   res.seconds_fp = ref.seconds;

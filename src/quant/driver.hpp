@@ -16,6 +16,7 @@
 #include "infer/conventions.hpp"
 #include "quant/calibration_batch.hpp"
 #include "quant/options.hpp"
+#include "quant/sensitivity.hpp"
 #include "quant/plan.hpp"
 
 namespace efq::quant {
@@ -25,6 +26,8 @@ struct LayerReport {
   Shape weight_shape, output_shape;
   bool skipped = false;
   int wbits = 0, abits = 0;  // abits 0 = FP input
+  int64_t weight_levels = 0;  // levels of the weight grid (2^wbits except narrow / 8-bit)
+  std::string weight_codes;   // the code set, e.g. "-3:2:3" (min:step:max)
   bool act_signed = false;
   std::string grid, solver, note;
   std::vector<double> scales;
@@ -45,6 +48,8 @@ struct QuantResult {
   std::vector<double> class_weights;
   Shape calibration_shape;
   double seconds_fp = 0, seconds_total = 0;
+  bool has_sensitivity = false;
+  SensitivityResult sensitivity;  // QuantOptions::sensitivity
 };
 
 /// Progress of the quantizer: layer i of n (0-based), ADMM iteration (−1 between layers),

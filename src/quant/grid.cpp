@@ -19,6 +19,17 @@ std::string to_string(GridKind g) {
   return g == GridKind::kFaithful ? "faithful" : g == GridKind::kSymmetric ? "symmetric" : "asymmetric";
 }
 
+WeightRange parse_weight_range(const std::string& s) {
+  if (s == "odd") return WeightRange::kOdd;
+  if (s == "full") return WeightRange::kFull;
+  if (s == "narrow") return WeightRange::kNarrow;
+  fail(ErrorCode::kInvalidArgument, "weight grid '" + s + "' (expected odd|full|narrow)");
+}
+
+std::string to_string(WeightRange r) {
+  return r == WeightRange::kOdd ? "odd" : r == WeightRange::kFull ? "full" : "narrow";
+}
+
 namespace {
 
 // The code set of a grid with L = 2^bits levels (scale 1, zero point 0 until fitted).
@@ -46,9 +57,20 @@ Quantizer make_quantizer(GridKind kind, int bits, bool is_signed) {
 
 }  // namespace
 
-Quantizer Quantizer::for_weights(GridKind kind, int bits) {
+Quantizer Quantizer::for_weights(GridKind kind, int bits, WeightRange range) {
   if (bits < 2 || bits > 8) fail(ErrorCode::kInvalidArgument, "weight bits must be 2..8");
-  return make_quantizer(kind, bits, true);
+  Quantizer q = make_quantizer(kind, bits, true);
+  if (kind != GridKind::kSymmetric || bits == 8 || range == WeightRange::kNarrow) return q;
+  const int64_t L = int64_t{1} << bits;
+  if (range == WeightRange::kOdd) {  // odd integers in ±(L−1): exact int8 codes up to 7 bits
+    q.qmin = -(L - 1);
+    q.qmax = L - 1;
+    q.qstep = 2;
+  } else {  // full two's-complement range
+    q.qmin = -L / 2;
+    q.qmax = L / 2 - 1;
+  }
+  return q;
 }
 
 Quantizer Quantizer::for_activations(GridKind kind, int bits, bool is_signed) {
@@ -122,6 +144,17 @@ double fit_scale_als(const float* v, int64_t n, int64_t stride, const Quantizer&
       for (int64_t k = 0; k < n; ++k) {
         const double x = v[k];
         const double b = round_half_even(std::min(std::max(x / s, lo), hi));
+        num += b * x;
+        den += b * b;
+      }
+    } else if (q.qstep == 2 && q.zero_point[0] == 0 && stride == 1) {
+      // Odd codes (the odd weight range, the faithful grid): code()'s arithmetic, branch-free.
+      const double s = q.scale[0], lo = static_cast<double>(q.qmin);
+      const double kmax = static_cast<double>((q.qmax - q.qmin) / 2);
+      for (int64_t k = 0; k < n; ++k) {
+        const double x = v[k];
+        const double j = std::min(std::max(round_half_even((x / s - lo) / 2.0), 0.0), kmax);
+        const double b = lo + 2.0 * j;
         num += b * x;
         den += b * b;
       }

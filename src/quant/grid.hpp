@@ -3,7 +3,13 @@
 //  - kFaithful: the reference's grid — L = 2^bits levels spread evenly over [−α, α] for weights
 //    (no zero level for even L) and over [0, α] for activations. Stored as integer codes
 //    q ∈ {−(L−1), −(L−3), …, L−1} with step = α/(L−1) (weights) or q ∈ [0, L−1] (activations).
-//  - kSymmetric: narrow-range signed integers q ∈ [−(2^{b−1}−1), 2^{b−1}−1], value = s·q.
+//  - kSymmetric: signed codes with zero point 0, value = s·q, per channel by default, over one
+//    of three code sets (WeightRange; activations always use the narrow range):
+//      odd:    the 2^b odd integers in ±(2^b−1) (no zero level; the faithful grid's codes);
+//      full:   the 2^b integers −2^{b−1} … 2^{b−1}−1;
+//      narrow: the 2^b−1 integers in ±(2^{b−1}−1) (a 2-bit "W2" is ternary {−1, 0, 1}).
+//    8-bit weights use the narrow range whatever the choice (−127..127, the int8 weight range
+//    of the real int8 kernels; odd 8-bit codes would not fit int8).
 //  - kAsymmetric: q ∈ [0, 2^b−1] with an integer zero point z, value = s·(q − z).
 // Every grid is "value = scale·(q − zero_point)" with q restricted to a set; faithful weights are
 // the odd integers in ±(L−1).
@@ -30,6 +36,12 @@ enum class GridKind { kFaithful, kSymmetric, kAsymmetric };
 GridKind parse_grid(const std::string& s);
 std::string to_string(GridKind g);
 
+/// The code set of the symmetric weight grid (see above).
+enum class WeightRange { kOdd, kFull, kNarrow };
+
+WeightRange parse_weight_range(const std::string& s);
+std::string to_string(WeightRange r);
+
 /// One quantizer: the integer code set and the fitted scale(s)/zero point(s).
 struct Quantizer {
   GridKind kind = GridKind::kSymmetric;
@@ -39,11 +51,13 @@ struct Quantizer {
   std::vector<double> scale;              // one per channel (or one)
   std::vector<int64_t> zero_point;        // same size as scale
 
-  /// Builds the code set for weights (signed) or activations.
-  static Quantizer for_weights(GridKind kind, int bits);
+  /// Builds the code set for weights (signed; `range` matters for kSymmetric only) or
+  /// activations.
+  static Quantizer for_weights(GridKind kind, int bits, WeightRange range);
   static Quantizer for_activations(GridKind kind, int bits, bool is_signed);
 
   int64_t code(double v, size_t ch) const;          // nearest code (half to even), clamped
+  int64_t levels() const { return (qmax - qmin) / qstep + 1; }
   double value(int64_t q, size_t ch) const { return scale[ch] * static_cast<double>(q - zero_point[ch]); }
 };
 

@@ -60,7 +60,7 @@ LayerProblem::Result LayerProblem::solve(Backend& be, const QuantOptions& opt, i
                                          const std::function<bool(int, double)>& on_iter) const {
   if (weighted_.count == 0)
     fail(ErrorCode::kInvalidState, "layer problem: no calibration data was added");
-  const Quantizer wq = Quantizer::for_weights(opt.grid, wbits);
+  const Quantizer wq = Quantizer::for_weights(opt.grid, wbits, opt.weight_range);
   const GramStats& sel = keep_unweighted_ && any_weights_ ? plain_ : weighted_;
   Result r;
   if (opt.method == Method::kEfficientQ) {

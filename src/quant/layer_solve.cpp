@@ -57,7 +57,7 @@ LayerSolution solve_grouped(Backend& be, const Graph& g, const Node& n, const st
   WindowParams wp = conv_window(g, n, x.shape);
   wp.group = 1;
   LayerSolution sol;
-  sol.quantizer = Quantizer::for_weights(opt.grid, wbits);
+  sol.quantizer = Quantizer::for_weights(opt.grid, wbits, opt.weight_range);
   sol.quantizer.scale.clear();
   sol.quantizer.zero_point.clear();
   sol.weights.resize(w0.size());
@@ -103,7 +103,7 @@ LayerSolution solve_projection(Backend& be, const Tensor& w, const std::vector<f
                                bool transposed, const QuantOptions& opt, int wbits,
                                LayerReport& rep) {
   LayerSolution sol;
-  Quantizer q = Quantizer::for_weights(opt.grid, wbits);
+  Quantizer q = Quantizer::for_weights(opt.grid, wbits, opt.weight_range);
   std::vector<float> v = w.f;
   std::vector<int64_t> codes(v.size());
   const int64_t rows = w.shape[0];

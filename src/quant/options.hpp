@@ -33,6 +33,9 @@ struct LayerOverride {
 struct QuantOptions {
   Method method = Method::kEfficientQ;
   GridKind grid = GridKind::kSymmetric;
+  // The symmetric grid's weight codes: all 2^b levels below 8 bits (docs/results.md measures
+  // odd, full and narrow at W2A8 and W4A8).
+  WeightRange weight_range = WeightRange::kOdd;
   bool per_channel = true;            // faithful grid forces per-tensor unless asked otherwise
   int wbits = 4;
   int abits = 8;                      // 0 = weights only
@@ -47,6 +50,9 @@ struct QuantOptions {
   AdmmOptions admm;
   std::vector<int64_t> calib_crop;    // D,H,W; empty = METHOD §1.4 rule
   std::map<std::string, LayerOverride> overrides;  // by node name
+  // Per-layer sensitivity before quantizing (quant/sensitivity.hpp), at these widths.
+  bool sensitivity = false;
+  std::vector<int> sensitivity_widths{2, 3, 4, 8};
 
   /// The reference's configuration (METHOD §11): faithful grid, per-tensor, unweighted best
   /// iterate, pyramid attention, no baseline fallback.

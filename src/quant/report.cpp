@@ -13,6 +13,7 @@ std::string report_json(const QuantResult& r, const QuantOptions& opt, const Rep
   nlohmann::ordered_json cfg;
   cfg["method"] = to_string(opt.method);
   cfg["grid"] = to_string(opt.grid);
+  if (opt.grid == GridKind::kSymmetric) cfg["weight_grid"] = to_string(opt.weight_range);
   cfg["per_channel"] = opt.per_channel;
   cfg["wbits"] = opt.wbits;
   cfg["abits"] = opt.abits;
@@ -43,6 +44,30 @@ std::string report_json(const QuantResult& r, const QuantOptions& opt, const Rep
   if (!r.class_counts.empty()) {
     j["attention"] = {{"class_voxel_counts", r.class_counts}, {"class_weights", r.class_weights}};
   }
+  if (r.has_sensitivity) {
+    nlohmann::ordered_json sj;
+    sj["proxy"] =
+        "each layer alone projected at each width (ALS scales, no ADMM), the rest FP32; the "
+        "network on the centre half (per axis) of the calibration crop against the FP32 network: output_mse = mean squared "
+        "probability difference, fidelity = Dice of the labels vs the FP32 labels (mean over "
+        "foreground classes)";
+    sj["widths"] = opt.sensitivity_widths;
+    sj["input_shape"] = r.sensitivity.input_shape;
+    sj["seconds"] = r.sensitivity.seconds;
+    sj["layers"] = nlohmann::ordered_json::array();
+    for (const auto& l : r.sensitivity.layers) {
+      nlohmann::ordered_json lj;
+      lj["name"] = l.name;
+      lj["weights"] = l.weights;
+      for (size_t i = 0; i < l.widths.size(); ++i) {
+        const std::string b = std::to_string(l.widths[i]);
+        lj["output_mse"][b] = l.output_mse[i];
+        lj["fidelity"][b] = l.fidelity[i];
+      }
+      sj["layers"].push_back(lj);
+    }
+    j["sensitivity"] = sj;
+  }
   j["layers"] = nlohmann::ordered_json::array();
   int quantized = 0;
   SolveTimes phases;
@@ -57,6 +82,10 @@ std::string report_json(const QuantResult& r, const QuantOptions& opt, const Rep
     lj["abits"] = l.abits == 0 ? nlohmann::ordered_json("fp32") : nlohmann::ordered_json(l.abits);
     lj["activation_signed"] = l.act_signed;
     lj["grid"] = l.grid;
+    if (l.weight_levels > 0) {
+      lj["weight_levels"] = l.weight_levels;
+      lj["weight_codes"] = l.weight_codes;
+    }
     lj["solver"] = l.solver;
     lj["weight_scales"] = l.scales;
     if (l.abits > 0) {

@@ -30,6 +30,9 @@ int main(int argc, char** argv) {
   efq_volume* ref = NULL;
   efq_segmentation* seg = NULL;
   efq_config* cfg = NULL;
+  efq_report* rep = NULL;
+  efq_report* rep2 = NULL;
+  double fid = -1, d_fid = -1, d_eval = -2;
   efq_model_info info;
   const char* paths[1];
   double dice[8];
@@ -117,6 +120,23 @@ int main(int argc, char** argv) {
   f = fopen(seg_path, "rb");
   EXPECT(f != NULL);
   if (f) fclose(f);
+
+  /* Fidelity of the model against itself is exactly 1; with labels, its Dice is
+   * efq_evaluate_dice's; other reports have no fidelity; the reference is required. */
+  EXPECT(efq_evaluate_fidelity(ctx, model, model, dir, cfg, &rep) == EFQ_OK);
+  EXPECT(efq_report_get_mean_fidelity(rep, &fid) == EFQ_OK);
+  EXPECT(fid == 1.0);
+  EXPECT(efq_report_get_mean_foreground_dice(rep, &d_fid) == EFQ_OK);
+  EXPECT(efq_evaluate_dice(ctx, model, dir, cfg, &rep2) == EFQ_OK);
+  EXPECT(efq_report_get_mean_foreground_dice(rep2, &d_eval) == EFQ_OK);
+  EXPECT(d_fid == d_eval);
+  EXPECT(efq_report_get_mean_fidelity(rep2, &fid) == EFQ_ERR_INVALID_STATE);
+  efq_report_destroy(rep);
+  rep = NULL;
+  EXPECT(efq_evaluate_fidelity(ctx, model, NULL, dir, cfg, &rep) == EFQ_ERR_INVALID_ARGUMENT);
+  EXPECT(strstr(efq_last_error_message(), "reference") != NULL);
+  EXPECT(rep == NULL);
+  efq_report_destroy(rep2);
 
   /* A cancelling progress callback stops the call with EFQ_ERR_CANCELLED. */
   efq_segmentation_destroy(seg);

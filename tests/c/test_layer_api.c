@@ -128,7 +128,8 @@ int main(void) {
     EXPECT((eq.codes[i] - eq.info.qmin) % eq.info.qstep == 0);
     EXPECT(eq.w[i] == (float)(eq.codes[i] - eq.zp[c]) * eq.scales[c]);
   }
-  EXPECT(eq.info.qmin == -3 && eq.info.qmax == 3); /* W3 narrow-range symmetric */
+  /* W3 on the default symmetric grid: the 8 odd codes in ±7 (issue 15; narrow range: ±3) */
+  EXPECT(eq.info.qmin == -7 && eq.info.qmax == 7 && eq.info.qstep == 2);
   /* The library's Gram-computed loss is the convolution-computed MSE. */
   {
     const double e_eq = recon_mse(&eq), e_mse = recon_mse(&mse), e_rtn = recon_mse(&rtn);

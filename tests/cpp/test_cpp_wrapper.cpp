@@ -33,6 +33,15 @@ int main(int argc, char** argv) {
   expect(m.info().input_channels == 1, "model info");
   efq::Report r = m.evaluate_dice(ctx, src + "/tests/data/liver");  // an untrained net, but it runs
   expect(r.json().find("mean_foreground_dice") != std::string::npos, "report JSON");
+  efq::Report f = m.evaluate_fidelity(ctx, m, src + "/tests/data/liver");
+  expect(f.mean_fidelity() == 1.0, "a model against itself has fidelity 1");
+  expect(f.mean_foreground_dice() == r.mean_foreground_dice(), "fidelity report's Dice = eval's");
+  try {
+    (void)r.mean_fidelity();
+    expect(false, "an eval report has no fidelity");
+  } catch (const efq::Exception& e) {
+    expect(e.status() == EFQ_ERR_INVALID_STATE, "no fidelity -> EFQ_ERR_INVALID_STATE");
+  }
   if (!failures) std::printf("C++ wrapper test passed\n");
   return failures ? 1 : 0;
 }

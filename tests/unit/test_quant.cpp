@@ -9,6 +9,7 @@
 #include "backends/backend.hpp"
 #include "quant/attention.hpp"
 #include "quant/grid.hpp"
+#include "quant/options.hpp"
 #include "quant/solver.hpp"
 
 using namespace efq;
@@ -36,7 +37,7 @@ Tensor random_tensor(Shape s, unsigned seed) {
 }  // namespace
 
 TEST_CASE("faithful 2-bit weight grid has no zero level; symmetric 4-bit has codes -7..7") {
-  Quantizer f = Quantizer::for_weights(GridKind::kFaithful, 2);
+  Quantizer f = Quantizer::for_weights(GridKind::kFaithful, 2, WeightRange::kOdd);
   f.scale = {1.0 / 3.0};  // α = 1: levels ±1/3, ±1
   std::set<double> levels;
   for (double v = -2; v <= 2; v += 0.01) levels.insert(f.value(f.code(v, 0), 0));
@@ -45,7 +46,7 @@ TEST_CASE("faithful 2-bit weight grid has no zero level; symmetric 4-bit has cod
   CHECK(*levels.rbegin() == doctest::Approx(1.0));
   CHECK(levels.count(0.0) == 0);
   CHECK(f.value(f.code(0.2, 0), 0) == doctest::Approx(1.0 / 3.0));
-  Quantizer s = Quantizer::for_weights(GridKind::kSymmetric, 4);
+  Quantizer s = Quantizer::for_weights(GridKind::kSymmetric, 4, WeightRange::kNarrow);
   CHECK(s.qmin == -7);
   CHECK(s.qmax == 7);
   CHECK(s.code(0.0, 0) == 0);
@@ -57,6 +58,57 @@ TEST_CASE("faithful 2-bit weight grid has no zero level; symmetric 4-bit has cod
   CHECK(a.qmax == 255);
 }
 
+TEST_CASE("the default symmetric weight grid at b bits has 2^b levels, int8 codes packed in b bits") {
+  // Issue 15: the narrow range wasted a level (W2 was ternary). 8-bit weights keep -127..127,
+  // the int8 kernels' weight range: 255 levels.
+  const QuantOptions def;
+  REQUIRE(def.grid == GridKind::kSymmetric);
+  for (int bits = 2; bits <= 8; ++bits) {
+    CAPTURE(bits);
+    for (WeightRange r : {def.weight_range, WeightRange::kOdd, WeightRange::kFull, WeightRange::kNarrow}) {
+      CAPTURE(to_string(r));
+      Quantizer q = Quantizer::for_weights(GridKind::kSymmetric, bits, r);
+      std::set<int64_t> codes;
+      for (double v = -300; v <= 300; v += 0.25) codes.insert(q.code(v, 0));
+      const bool all = r != WeightRange::kNarrow && bits < 8;
+      const int64_t want = all ? int64_t{1} << bits : (int64_t{1} << bits) - 1;
+      CHECK(static_cast<int64_t>(codes.size()) == want);
+      CHECK(q.levels() == want);
+      CHECK(*codes.begin() >= -127);  // exact as int8 QDQ codes with zero point 0
+      CHECK(*codes.rbegin() <= 127);
+      for (int64_t c : codes) {  // the .efq packs (c - qmin) / qstep in `bits` bits
+        CHECK((c - q.qmin) % q.qstep == 0);
+        CHECK((c - q.qmin) / q.qstep < (int64_t{1} << bits));
+      }
+      if (r == WeightRange::kOdd && bits < 8) CHECK(codes.count(0) == 0);
+      if (r == WeightRange::kFull && bits < 8) CHECK(*codes.begin() == -(int64_t{1} << (bits - 1)));
+    }
+  }
+  Quantizer w2 = Quantizer::for_weights(GridKind::kSymmetric, 2, WeightRange::kOdd);
+  CHECK(std::set<int64_t>{w2.code(-9, 0), w2.code(-1.2, 0), w2.code(0.3, 0), w2.code(2.1, 0)} ==
+        std::set<int64_t>{-3, -1, 1, 3});
+  // The other grids ignore the range.
+  CHECK(Quantizer::for_weights(GridKind::kAsymmetric, 2, WeightRange::kOdd).levels() == 4);
+  CHECK(Quantizer::for_weights(GridKind::kFaithful, 2, WeightRange::kNarrow).levels() == 4);
+}
+
+TEST_CASE("ALS on odd codes: the branch-free loop gives the generic loop's scale bit for bit") {
+  // fit_scale_als takes the branch-free loop for stride 1 and code() for other strides.
+  const std::vector<float> v = gaussian(5000, 17);
+  std::vector<float> strided(2 * v.size());
+  for (size_t i = 0; i < v.size(); ++i) strided[2 * i] = v[i];
+  for (int bits : {2, 3, 4, 7}) {
+    CAPTURE(bits);
+    const Quantizer q = Quantizer::for_weights(GridKind::kSymmetric, bits, WeightRange::kOdd);
+    int it_fast = 0, it_slow = 0;
+    const double fast = fit_scale_als(v.data(), static_cast<int64_t>(v.size()), 1, q, &it_fast);
+    const double slow = fit_scale_als(strided.data(), static_cast<int64_t>(v.size()), 2, q, &it_slow);
+    CHECK(fast == slow);
+    CHECK(it_fast == it_slow);
+    CHECK(it_fast > 1);
+  }
+}
+
 TEST_CASE("ALS scale fit reproduces METHOD's sanity values on N(0,1) samples") {
   const std::vector<float> v = gaussian(20000, 7);
   double sd = 0;
@@ -65,7 +117,7 @@ TEST_CASE("ALS scale fit reproduces METHOD's sanity values on N(0,1) samples") {
   struct Case { int bits; double alpha_over_sigma; };
   for (Case c : {Case{2, 1.483}, Case{4, 2.49}, Case{8, 3.54}}) {
     CAPTURE(c.bits);
-    Quantizer q = Quantizer::for_weights(GridKind::kFaithful, c.bits);
+    Quantizer q = Quantizer::for_weights(GridKind::kFaithful, c.bits, WeightRange::kOdd);
     const double s = fit_scale_als(v.data(), static_cast<int64_t>(v.size()), 1, q);
     const double alpha = s * static_cast<double>((1 << c.bits) - 1);  // levels span ±α
     CHECK(alpha / sd == doctest::Approx(c.alpha_over_sigma).epsilon(0.03));
@@ -95,7 +147,7 @@ TEST_CASE("ALS on a large tensor (sorted runs) gives the direct loop's scale") {
 
 TEST_CASE("ALS on an all-zero tensor returns scale 1 instead of NaN") {
   std::vector<float> z(100, 0.f);
-  Quantizer q = Quantizer::for_weights(GridKind::kSymmetric, 4);
+  Quantizer q = Quantizer::for_weights(GridKind::kSymmetric, 4, WeightRange::kNarrow);
   CHECK(fit_scale_als(z.data(), 100, 1, q) == 1.0);
 }
 
@@ -236,7 +288,7 @@ TEST_CASE("ADMM keeps the best iterate and beats the plain grid projection") {
   o.iterations = 60;
   o.early_stop = false;
   std::vector<double> losses;
-  LayerSolution s = solve_admm(*be, st, st, w.f, b.f, ystd, Quantizer::for_weights(GridKind::kSymmetric, 2), o,
+  LayerSolution s = solve_admm(*be, st, st, w.f, b.f, ystd, Quantizer::for_weights(GridKind::kSymmetric, 2, WeightRange::kNarrow), o,
                                [&](int, double l) { losses.push_back(l); return true; });
   REQUIRE(losses.size() == 60);
   const double mn = *std::min_element(losses.begin(), losses.end());
@@ -267,7 +319,7 @@ TEST_CASE("the stopping rule ends ADMM early on the full run's own iterates, and
   const GramStats& st = layer.st;
   for (int bits : {2, 3, 4}) {
     CAPTURE(bits);
-    const Quantizer q = Quantizer::for_weights(GridKind::kSymmetric, bits);
+    const Quantizer q = Quantizer::for_weights(GridKind::kSymmetric, bits, WeightRange::kNarrow);
     AdmmOptions full;
     full.early_stop = false;
     std::vector<double> lf, le;
@@ -293,7 +345,7 @@ TEST_CASE("the stopping rule ends ADMM early on the full run's own iterates, and
                  << se.loss_after << " vs " << sf.loss_after << " after 200");
   }
   AdmmOptions o;
-  LayerSolution s8 = solve_admm(*be, st, st, w.f, b.f, 1.0, Quantizer::for_weights(GridKind::kSymmetric, 8), o);
+  LayerSolution s8 = solve_admm(*be, st, st, w.f, b.f, 1.0, Quantizer::for_weights(GridKind::kSymmetric, 8, WeightRange::kNarrow), o);
   CHECK(s8.iterations <= o.short_iterations);
   CAPTURE(s8.stop_reason);
   CHECK((s8.stop_reason == "short: 8-bit weights" || s8.stop_reason == "converged" ||

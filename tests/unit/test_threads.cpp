@@ -55,7 +55,7 @@ Results compute(Backend& be) {
   be.conv(&key, p, x, w, nullptr, y);
   be.forget(&key);
   r.conv = y.f;
-  quant::Quantizer q = quant::Quantizer::for_weights(quant::GridKind::kSymmetric, 4);
+  quant::Quantizer q = quant::Quantizer::for_weights(quant::GridKind::kSymmetric, 4, quant::WeightRange::kNarrow);
   r.projected = seeded(64 * 4096, 3);
   quant::fit(be, q, r.projected.data(), 64, 4096, true, "als");
   quant::project(be, q, r.projected.data(), 64, 4096);

@@ -31,7 +31,16 @@ const char* kHelp =
     "                         MSE-optimal scales without ADMM\n"
     "  --grid symmetric|asymmetric|faithful   deployable integer grids (default symmetric), or\n"
     "                         the reference implementation's grid and behaviour (per-tensor)\n"
+    "  --weight-grid odd|full|narrow   the symmetric grid's weight codes below 8 bits: odd\n"
+    "                         (default) the 2^b odd integers in +-(2^b-1), e.g. W2 {-3,-1,1,3}\n"
+    "                         (no zero); full -2^(b-1)..2^(b-1)-1; narrow +-(2^(b-1)-1), 2^b-1\n"
+    "                         levels (W2 ternary). 8-bit weights: -127..127 (255 levels)\n"
     "  --per-tensor           one weight scale per layer (default: per output channel)\n"
+    "  --sensitivity          before quantizing, each layer's sensitivity at 2/3/4/8 bits: that\n"
+    "                         layer alone projected (no ADMM), the rest FP32; the network's\n"
+    "                         fidelity and output MSE on the centre half of the calibration\n"
+    "                         crop (a table; the report's \"sensitivity\"; cost: layers x 4\n"
+    "                         forward passes on 1/8 of the crop)\n"
     "  --layer NAME=w8,a8|NAME=skip|NAME=a-none   per-layer override (repeatable)\n"
     "  --no-attention         without the class-balancing attention (ablation)\n"
     "  --no-regularizer       without the pull towards the FP weights (ablation)\n"
@@ -50,9 +59,12 @@ const char* kHelp =
     "                         QDQ ONNX: int8 weight codes + DequantizeLinear, activations as\n"
     "                         QuantizeLinear/DequantizeLinear (default); or FP32 weights holding\n"
     "                         the dequantized values, activations as Div/Round/Clip/Mul\n"
-    "  --eval DATASET_DIR     evaluate FP and quantized Dice on the dataset's test split\n"
+    "  --eval DATASET_DIR     evaluate FP and quantized Dice on the dataset's test split and\n"
+    "                         the fidelity (Dice of the quantized model's labels against the\n"
+    "                         FP32 model's); without labels (or a plain folder of\n"
+    "                         CASE_0000.nii.gz images) the fidelity only\n"
     "  --json REPORT.json     the report: per layer scales, errors, iterations, times; inputs'\n"
-    "                         SHA-256; configuration; Dice when --eval is given\n"
+    "                         SHA-256; configuration; Dice and fidelity with --eval\n"
     "  --quiet                no progress\n"
     "  --force                allow OUT (or --json) to overwrite MODEL or a calibration image\n"
     "Inference/preprocessing options (as for segment):\n";
@@ -93,9 +105,12 @@ std::vector<std::vector<std::string>> dataset_case(const std::string& dir, const
   return {files};
 }
 
-nlohmann::json evaluate(const Context& ctx, efq_model* m, const std::string& dir, const Config& cfg) {
+// FP32 and quantized Dice and the fidelity (quantized labels against the FP32 model's), from
+// one FP32 and one quantized segmentation per case.
+nlohmann::json evaluate(const Context& ctx, efq_model* q, efq_model* fp, const std::string& dir,
+                        const Config& cfg) {
   efq_report* r = nullptr;
-  check(efq_evaluate_dice(ctx.p, m, dir.c_str(), cfg.p, &r), "evaluating on " + dir);
+  check(efq_evaluate_fidelity(ctx.p, q, fp, dir.c_str(), cfg.p, &r), "evaluating on " + dir);
   std::unique_ptr<efq_report, void (*)(efq_report*)> own(r, efq_report_destroy);
   char* text = nullptr;
   check(efq_report_to_json(r, &text), "report");
@@ -110,11 +125,11 @@ int cmd_quantize(int argc, char** argv) {
   std::vector<std::string> opts = kInferenceOptions;
   for (const char* o : {"-o", "--output", "--calib-dataset", "--calib-case", "--wbits", "--abits",
                         "--method", "--grid", "--layer", "--iters", "--rho", "--eta",
-                        "--calib-crop", "--eval", "--json", "--format", "--act-scale"})
+                        "--calib-crop", "--eval", "--json", "--format", "--act-scale", "--weight-grid"})
     opts.push_back(o);
   Args a = parse(argc, argv, opts,
                  {"--help", "--quiet", "--per-tensor", "--no-attention", "--no-regularizer",
-                  "--body-mask", "--all-layers", "--early-stop", "--force"},
+                  "--body-mask", "--all-layers", "--early-stop", "--force", "--sensitivity"},
                  {"--calib"});
   if (a.has("--help")) {
     std::printf("%s%s", kHelp, kInferenceHelp);
@@ -144,6 +159,8 @@ int cmd_quantize(int argc, char** argv) {
   }
   if (a.has("--method")) check(efq_config_set_string(cfg.p, EFQ_PARAM_METHOD, a.get("--method").c_str()), "--method");
   if (a.has("--grid")) check(efq_config_set_string(cfg.p, EFQ_PARAM_GRID, a.get("--grid").c_str()), "--grid");
+  if (a.has("--weight-grid")) check(efq_config_set_string(cfg.p, EFQ_PARAM_WEIGHT_GRID, a.get("--weight-grid").c_str()), "--weight-grid");
+  if (a.has("--sensitivity")) check(efq_config_set_int(cfg.p, EFQ_PARAM_SENSITIVITY, 1), "--sensitivity");
   if (a.has("--per-tensor")) check(efq_config_set_int(cfg.p, EFQ_PARAM_PER_TENSOR, 1), "--per-tensor");
   if (a.has("--early-stop")) check(efq_config_set_int(cfg.p, EFQ_PARAM_EARLY_STOP, 1), "--early-stop");
   if (a.has("--no-attention")) check(efq_config_set_int(cfg.p, EFQ_PARAM_ATTENTION, 0), "--no-attention");
@@ -233,21 +250,49 @@ int cmd_quantize(int argc, char** argv) {
                 report["totals"]["seconds"].get<double>(), report["threads"].get<int>(),
                 report["totals"]["peak_rss_mib"].get<double>(), out.c_str());
   }
+  if (report.contains("sensitivity") && !a.has("--quiet") && a.get("--json") != "-") {
+    const auto& s = report["sensitivity"];
+    std::printf("\nsensitivity (this layer alone quantized, rest FP32; centre of the calibration crop):\n%-40s %10s",
+                "layer", "weights");
+    for (const auto& b : s["widths"]) std::printf("   fid W%-2d", b.get<int>());
+    for (const auto& b : s["widths"]) std::printf("   mse W%-2d", b.get<int>());
+    std::printf("\n");
+    for (const auto& l : s["layers"]) {
+      std::printf("%-40.40s %10lld", l["name"].get<std::string>().c_str(),
+                  static_cast<long long>(l["weights"].get<int64_t>()));
+      for (const auto& b : s["widths"]) std::printf(" %9.4f", l["fidelity"][std::to_string(b.get<int>())].get<double>());
+      for (const auto& b : s["widths"]) std::printf(" %9.2e", l["output_mse"][std::to_string(b.get<int>())].get<double>());
+      std::printf("\n");
+    }
+    std::printf("sensitivity analysis: %.1f s\n", s["seconds"].get<double>());
+  }
   if (a.has("--eval")) {
     const std::string dir = a.get("--eval");
-    nlohmann::json fp = evaluate(ctx, m, dir, cfg);
-    nlohmann::json qd = evaluate(ctx, q, dir, cfg);
-    report["evaluation"] = {{"dataset", dir}, {"fp32", fp}, {"quantized", qd}};
+    const nlohmann::json ev = evaluate(ctx, q, m, dir, cfg);
+    nlohmann::ordered_json& out_ev = report["evaluation"];
+    out_ev = {{"dataset", dir}};
+    if (ev["labelled"].get<bool>()) {
+      out_ev["fp32"] = ev["reference_dice"];
+      out_ev["quantized"] = ev["dice"];
+    }
+    out_ev["fidelity"] = ev["fidelity"];
+    out_ev["mean_fidelity"] = ev["mean_fidelity"];
     if (a.get("--json") != "-") {
-      std::vector<std::string> classes = fp["classes"];
-      std::printf("\n%-12s", "Dice");
+      const nlohmann::json& fid = ev["fidelity"];
+      std::vector<std::string> classes = fid["classes"];
+      std::printf("\n%-12s", "");
       for (const auto& c : classes) std::printf(" %12.12s", c.c_str());
       std::printf(" %12s\n", "mean fg");
-      for (auto* row : {&fp, &qd}) {
-        std::printf("%-12s", row == &fp ? "FP32" : "quantized");
-        for (const auto& c : classes) std::printf(" %12.4f", (*row)["mean_dice"][c].get<double>());
-        std::printf(" %12.4f\n", (*row)["mean_foreground_dice"].get<double>());
+      auto row = [&](const char* title, const nlohmann::json& e) {
+        std::printf("%-12s", title);
+        for (const auto& c : classes) std::printf(" %12.4f", e["mean_dice"][c].get<double>());
+        std::printf(" %12.4f\n", e["mean_foreground_dice"].get<double>());
+      };
+      if (ev["labelled"].get<bool>()) {
+        row("Dice FP32", ev["reference_dice"]);
+        row("Dice quant", ev["dice"]);
       }
+      row("fidelity", fid);
     }
   }
   // The whole command (quantization, writing, evaluation): wall time and peak memory.

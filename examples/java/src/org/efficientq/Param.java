@@ -81,7 +81,11 @@ public enum Param {
   /** int 0/1 (default 0): choose each activation scale by the layer's output error. */
   ACT_SCALE_SEARCH(57),
   /** int 0/1 (default 1): end a layer's ADMM once its iterate stops changing. */
-  EARLY_STOP(58);
+  EARLY_STOP(58),
+  /** string: the symmetric grid's weight codes below 8 bits, "odd" (default) | "full" | "narrow". */
+  WEIGHT_GRID(59),
+  /** int 0/1 (default 0): per-layer sensitivity at 2/3/4/8 bits in the quantization report. */
+  SENSITIVITY(60);
 
   /**
    * The range and default of a numeric parameter ({@code efq_param_bounds}).
