@@ -558,6 +558,56 @@ void admm_run(Ctx& c, const char* which) {
   c.note = buf;
 }
 
+// AdmmSystem::kind, and the sample-space W-step against the device's: a layer with fewer
+// positions (27) than a quarter of its k1 (217) keeps its rows, so the CPU solves in the sample
+// space; the device may solve densely. Both W-steps must agree as in admm_run.
+void case_admm_kind(Ctx& c) {
+  WindowParams p = window({3, 3, 3}, {1, 1, 1}, {1, 1, 1}, {1, 1, 1}, {1, 1, 1});
+  const Tensor x = random_tensor(c.rng, {1, 8, 3, 3, 3}), w = random_tensor(c.rng, {5, 8, 3, 3, 3}, -0.2f, 0.2f);
+  const Tensor b = random_tensor(c.rng, {5}, -0.1f, 0.1f);
+  Tensor y;
+  int key = 0;
+  c.cpu.conv(&key, p, x, w, &b, y);
+  c.cpu.forget(&key);
+  for (float& v : y.f) v += std::uniform_real_distribution<float>(-0.05f, 0.05f)(c.rng);
+  GramStats st;
+  c.cpu.gram_accumulate(p, x, y, nullptr, st);
+  if (!st.has_rows()) throw CaseFailure("the CPU backend did not keep the rows of a 27-position layer");
+  auto sc = c.cpu.admm_system(st, st, w.f.data(), b.f.data(), 1e-3);
+  auto sd = c.dev.admm_system(st, st, w.f.data(), b.f.data(), 1e-3);
+  const std::string kc = sc->kind(), kd = sd->kind();
+  if (kc != "sample space (27 rows)") throw CaseFailure("CPU kind '" + kc + "', expected 'sample space (27 rows)'");
+  if (kd != "dense" && kd != kc) throw CaseFailure("device kind '" + kd + "'");
+  // The floor: the CPU's own dense (single-precision) W-step on the same statistics without rows.
+  GramStats dense = st;
+  dense.rows.clear();
+  auto sf = c.cpu.admm_system(dense, dense, w.f.data(), b.f.data(), 1e-3);
+  const int64_t k = st.k1 - 1, c2 = st.c2;
+  std::vector<float> v(static_cast<size_t>(c2 * k)), wc(v.size()), wd(v.size()), wf(v.size()), bc(c2),
+      bd(c2), bf(c2);
+  double worst = 0, floor = 0;
+  for (double rho : {0.5, 2.0}) {
+    sc->set_rho(rho, rho);
+    sd->set_rho(rho, rho);
+    sf->set_rho(rho, rho);
+    for (float& t : v) t = std::uniform_real_distribution<float>(-0.3f, 0.3f)(c.rng);
+    sc->w_step(v.data(), wc.data(), bc.data());
+    sd->w_step(v.data(), wd.data(), bd.data());
+    sf->w_step(v.data(), wf.data(), bf.data());
+    floor = std::max({floor, rel_diff(wf, wc), rel_diff(bf, bc)});
+    const double dw = rel_diff(wd, wc), db = rel_diff(bd, bc), allowed = std::max(2e-5, 3 * floor);
+    worst = std::max({worst, dw, db});
+    if (!(dw < allowed) || !(db < allowed))
+      throw CaseFailure("sample-space W-step: ρ " + std::to_string(rho) + ": W differs by " +
+                        std::to_string(dw) + ", b by " + std::to_string(db) + "; allowed " +
+                        std::to_string(allowed) + " (3x the CPU dense path's own difference)");
+  }
+  char buf[200];
+  std::snprintf(buf, sizeof buf, "CPU '%s', device '%s'; W-steps differ by %.2e (CPU dense vs sample: %.2e)",
+                kc.c_str(), kd.c_str(), worst, floor);
+  c.note = buf;
+}
+
 void case_admm_system(Ctx& c) {
   Layer l = make_layer(c, false);
   if (!c.dev.admm_system(l.st, l.st, l.w0.data(), l.b0.data(), 1e-3))
@@ -671,6 +721,7 @@ std::vector<Case> cases() {
       {{"AdmmSystem::set_rho"}, [](Ctx& c) { admm_run(c, "set_rho"); }},
       {{"AdmmSystem::w_step"}, [](Ctx& c) { admm_run(c, "w_step"); }},
       {{"AdmmSystem::loss"}, [](Ctx& c) { admm_run(c, "loss"); }},
+      {{"AdmmSystem::kind"}, case_admm_kind},
       {{"Backend::gram_quadratic"}, case_gram_quadratic},
       {{"Backend::forget"}, case_forget},
   };
