@@ -78,6 +78,7 @@ std::vector<ParamSpec> make_table() {
     {EFQ_PARAM_INT8, "int8", P::kInt, 0, 1, no, "", "run a quantized model with real int8 convolutions where possible", nullptr},
     {EFQ_PARAM_ACT_SCALE_SEARCH, "activation scale search", P::kInt, 0, 2, static_cast<double>(q.act_scale), "", "0 = MSE-optimal scale, 1 = by the layer's output error, 2 = by the network output's error", nullptr},
     {EFQ_PARAM_EARLY_STOP, "early stop", P::kInt, 0, 1, b(a.early_stop), "", "end a layer's ADMM once it converged or plateaued (not the faithful grid)", nullptr},
+    {EFQ_PARAM_MEMORY_LIMIT_MB, "memory limit", P::kInt, 0, 1 << 30, no, "", "MiB a call may allocate for what file headers and requests imply, checked before allocating; 0 = physical memory minus 1/8", nullptr},
   };
   // clang-format on
 }
@@ -131,6 +132,12 @@ double config_real(const efq_config* cfg, efq_param p) {
 }
 std::string config_string(const efq_config* cfg, efq_param p) {
   return config_string_set(cfg, p).value_or(param_spec(p).dflt_string);
+}
+
+int64_t memory_limit_bytes(const efq_context* ctx, const efq_config* cfg) {
+  int64_t mb = ctx ? ctx->memory_limit_mb : 0;
+  if (auto v = config_int_set(cfg, EFQ_PARAM_MEMORY_LIMIT_MB)) mb = *v;
+  return mb * (int64_t{1} << 20);
 }
 
 std::vector<std::string> split_list(const std::string& s) {

@@ -139,6 +139,9 @@ namespace EfficientQ
         ActScaleSearch = 57,
         /// <summary>int 0/1 (default 1): end a layer's ADMM once its iterate stops changing.</summary>
         EarlyStop = 58,
+        /// <summary>int MiB, 0 = default (physical memory minus 1/8): sizes from file headers and
+        /// requests are checked against it before allocating.</summary>
+        MemoryLimitMb = 59,
     }
 
     /// <summary>A failed library call: the efq_status and the library's description of it.</summary>

@@ -192,6 +192,13 @@ int cmd_quantize(int argc, char** argv) {
   std::unique_ptr<efq_model, void (*)(efq_model*)> own_q(q, efq_model_destroy);
   std::unique_ptr<efq_report, void (*)(efq_report*)> own_r(rep, efq_report_destroy);
   if (interrupted()) throw Failure("interrupted; no output written", interrupted_exit_code());
+  // --eval runs before anything is written: a dataset that cannot be evaluated leaves no output.
+  nlohmann::json fp, qd;
+  if (a.has("--eval")) {
+    fp = evaluate(ctx, m, a.get("--eval"), cfg);
+    qd = evaluate(ctx, q, a.get("--eval"), cfg);
+    if (interrupted()) throw Failure("interrupted; no output written", interrupted_exit_code());
+  }
   const bool efq_ext = out.size() > 4 && out.compare(out.size() - 4, 4, ".efq") == 0;
   std::string format = a.get("--format", efq_ext ? "efq" : "qdq");
   if (format == "qdq") {
@@ -235,8 +242,6 @@ int cmd_quantize(int argc, char** argv) {
   }
   if (a.has("--eval")) {
     const std::string dir = a.get("--eval");
-    nlohmann::json fp = evaluate(ctx, m, dir, cfg);
-    nlohmann::json qd = evaluate(ctx, q, dir, cfg);
     report["evaluation"] = {{"dataset", dir}, {"fp32", fp}, {"quantized", qd}};
     if (a.get("--json") != "-") {
       std::vector<std::string> classes = fp["classes"];

@@ -24,7 +24,9 @@ const char* kUsage =
     "\n"
     "\n"
     "every command: --quiet (-q) no progress or warnings, --verbose (-v) the library's\n"
-    "informational lines too; --threads N, --device cpu where a command computes\n"
+    "informational lines too; --memory-limit MB: what file headers and requests imply is\n"
+    "checked against MB before allocating (default: physical memory minus 1/8);\n"
+    "--threads N, --device cpu where a command computes\n"
     "\n"
     "  efficientq COMMAND --help           options of a command\n"
     "  efficientq --version                version and build information\n";

@@ -81,7 +81,10 @@ public enum Param {
   /** int 0/1 (default 0): choose each activation scale by the layer's output error. */
   ACT_SCALE_SEARCH(57),
   /** int 0/1 (default 1): end a layer's ADMM once its iterate stops changing. */
-  EARLY_STOP(58);
+  EARLY_STOP(58),
+  /** int MiB, 0 = default (physical memory minus 1/8): sizes from file headers and requests are
+   *  checked against it before allocating. */
+  MEMORY_LIMIT_MB(59);
 
   /**
    * The range and default of a numeric parameter ({@code efq_param_bounds}).
