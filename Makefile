@@ -72,7 +72,7 @@ test-sanitize: deps venv
 # (tests/c/test_parallel_contexts.c), one library thread per call (OpenMP and oneDNN are not
 # instrumented). Not in .ci/run: see HANDOFF-13.md for its time.
 test-tsan: deps
-	cmake -S . -B $(TSAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DEFQ_SANITIZE=thread
+	cmake -S . -B $(TSAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DEFQ_SANITIZE=thread
 	cmake --build $(TSAN_BUILD) -j $(JOBS) --target test_parallel_contexts
 	TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1:suppressions=$(CURDIR)/tests/sanitize/tsan.supp \
 	  $(TSAN_BUILD)/tests/test_parallel_contexts $(CURDIR) $(CURDIR)/$(TSAN_BUILD)/tests
