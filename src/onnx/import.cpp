@@ -50,9 +50,11 @@ Tensor convert_tensor(const onnx::TensorProto& t, const std::string& where) {
                                    shape_str(shape));
     n = mul_sat(n, d);
   }
+  // The stored bytes plus the converted copy (float32 for float/double, int64 for integers).
   const int64_t elem = element_bytes(t.data_type());
+  const bool floating = t.data_type() == onnx::TensorProto::FLOAT || t.data_type() == onnx::TensorProto::DOUBLE;
   if (elem > 0)
-    check_memory(mul_sat(n, std::max<int64_t>(elem, 4) + (elem == 8 ? 0 : elem)),
+    check_memory(mul_sat(n, elem + (floating ? 4 : 8)),
                  where + ": tensor '" + t.name() + "' of shape " + shape_str(shape));
   const std::string& raw = t.raw_data();
   auto check_size = [&](int64_t have, const char* type) {
