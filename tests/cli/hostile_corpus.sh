@@ -148,7 +148,8 @@ for f in vol_truncated.nii:"file truncated or corrupt" vol_truncated.nii.gz:"exp
 done
 
 # --- datasets (eval) --------------------------------------------------------------------------
-for f in json_not_json:"cannot parse" json_top_level_list:"not a JSON object" json_no_labels:"labels" \
+for f in json_not_json:"cannot parse" json_number_overflow:"number overflow parsing '1e99999'" \
+         json_top_level_list:"not a JSON object" json_no_labels:"labels" \
          json_labels_wrong_type:"labels" json_file_ending_number:"file_ending" \
          json_two_channels:"2 modalities\|channel" label_other_grid:"grid" image_nan_voxel:"NaN or Inf"; do
   run "dataset ${f%%:*} (eval)" fail "${f#*:}" -- "$cli" eval "$valid" "$bad/datasets/${f%%:*}" --json "$tmp/out/e.json" $M $model_opts

@@ -288,6 +288,8 @@ def datasets(vol):
     make("valid", good_json)  # the control: eval on it succeeds
     make("json_not_json", None, raw_json="{\"labels\": {\"background\": 0,")
     make("json_top_level_list", None, raw_json="[1, 2, 3]")
+    # A number beyond double's range (found by fuzz_json): nlohmann's out_of_range, not a parse_error.
+    make("json_number_overflow", None, raw_json='{"labels": {"background": 0, "organ": 1e99999}}')
     make("json_no_labels", {k: v for k, v in good_json.items() if k != "labels"})
     make("json_labels_wrong_type", dict(good_json, labels=["background", "organ"]))
     make("json_file_ending_number", dict(good_json, file_ending=7))
