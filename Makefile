@@ -9,7 +9,7 @@ JOBS ?= $(shell nproc)
 DEB_PACKAGES := cmake g++ make ninja-build pkg-config libdnnl-dev ocl-icd-opencl-dev opencl-headers \
   libeigen3-dev libopenblas-dev liblapacke-dev libnifti2-dev doctest-dev libonnx-dev libprotobuf-dev protobuf-compiler \
   nlohmann-json3-dev zlib1g-dev libpng-dev mricron-data python3 python3-venv binutils default-jdk-headless libjna-java mono-devel \
-  python3-numpy python3-nibabel python3-onnx time
+  python3-numpy python3-nibabel python3-onnx time clang libclang-rt-14-dev
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 CLI := $(BUILD)/efficientq
 
