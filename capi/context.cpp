@@ -49,6 +49,22 @@ efq_status efq_context_set_progress_callback(efq_context* ctx, efq_progress_fn f
   });
 }
 
+efq_status efq_context_set_int(efq_context* ctx, efq_param p, int64_t v) {
+  return guarded([&] {
+    require(ctx, "ctx");
+    if (p != EFQ_PARAM_MEMORY_LIMIT_MB)
+      efq::fail(efq::ErrorCode::kInvalidArgument,
+                param_label(p) + " is not a context parameter (only EFQ_PARAM_MEMORY_LIMIT_MB is)");
+    const ParamSpec& s = typed_spec(p, ParamType::kInt, "an int");
+    if (v < s.min || v > s.max)
+      efq::fail(efq::ErrorCode::kInvalidArgument,
+                param_label(p) + " = " + std::to_string(v) + " out of [" +
+                    std::to_string(static_cast<int64_t>(s.min)) + ", " +
+                    std::to_string(static_cast<int64_t>(s.max)) + "]");
+    ctx->memory_limit_mb = v;
+  });
+}
+
 efq_status efq_config_create(efq_config** out) {
   return guarded([&] {
     require(out, "config_out");

@@ -21,6 +21,7 @@ struct efq_context final {
   efq_log_level log_max = EFQ_LOG_INFO;
   efq_progress_fn progress_fn = nullptr;
   void* progress_user = nullptr;
+  int64_t memory_limit_mb = 0;  // EFQ_PARAM_MEMORY_LIMIT_MB, 0 = default
 
   void log(efq_log_level level, const std::string& msg) const {
     if (log_fn && level <= log_max) log_fn(log_user, level, msg.c_str());

@@ -5,6 +5,8 @@
 
 #include "backends/backend.hpp"
 #include "capi/guard.hpp"
+#include "capi/params.hpp"
+#include "core/memory_budget.hpp"
 #include "capi/handles.hpp"
 #include "capi/struct_size.hpp"
 #include "infer/executor.hpp"
@@ -29,6 +31,7 @@ extern "C" {
 
 efq_status efq_model_load_onnx(efq_context* ctx, const char* path, efq_model** out) {
   return guarded([&] {
+    const efq::MemoryLimitScope memory(efq::capi::memory_limit_bytes(ctx, nullptr));
     require(path, "path");
     require(out, "model_out");
     *out = nullptr;
@@ -113,11 +116,19 @@ efq_status efq_model_describe_json(const efq_model* m, const int64_t* roi, char*
 efq_status efq_volume_load_nifti(efq_context* ctx, const char* const* paths, size_t count,
                                  efq_volume** out) {
   return guarded([&] {
+    const efq::MemoryLimitScope memory(efq::capi::memory_limit_bytes(ctx, nullptr));
     require(paths, "paths");
     require(out, "volume_out");
     *out = nullptr;
     if (count == 0 || count > 64)
       efq::fail(efq::ErrorCode::kInvalidArgument, "a volume needs 1 to 64 modality files");
+    // All modalities together, from their headers, before reading any voxel.
+    int64_t need = 0;
+    for (size_t k = 0; k < count; ++k) {
+      require(paths[k], "paths[k]");
+      need = efq::add_sat(need, efq::io::nifti_read_bytes(paths[k]));
+    }
+    if (count > 1) efq::check_memory(need, "reading " + std::to_string(count) + " modality files");
     auto v = std::make_unique<efq_volume>();
     for (size_t k = 0; k < count; ++k) {
       require(paths[k], "paths[k]");

@@ -3,6 +3,8 @@
 #include <string>
 
 #include "capi/guard.hpp"
+#include "capi/params.hpp"
+#include "core/memory_budget.hpp"
 #include "capi/handles.hpp"
 #include "io/overlay.hpp"
 
@@ -14,6 +16,7 @@ extern "C" efq_status efq_render_overlay_png(efq_context* ctx, const char* image
                                              efq_plane plane, int64_t slice, const char* png_path,
                                              int64_t* slice_out) {
   return guarded([&] {
+    const efq::MemoryLimitScope memory(efq::capi::memory_limit_bytes(ctx, nullptr));
     require(image_path, "image_path");
     require(seg_path, "seg_path");
     require(png_path, "png_path");

@@ -81,6 +81,7 @@ std::vector<ParamSpec> make_table() {
     {EFQ_PARAM_EARLY_STOP, "early stop", P::kInt, 0, 1, b(a.early_stop), "", "end a layer's ADMM once it converged or plateaued (not the faithful grid)", nullptr},
     {EFQ_PARAM_WEIGHT_GRID, "weight grid", P::kString, 0, 0, 0, quant::to_string(q.weight_range), "symmetric grid's weight codes below 8 bits: odd|full|narrow (odd, full: 2^b levels; narrow: 2^b-1)", check_weight_grid},
     {EFQ_PARAM_SENSITIVITY, "sensitivity", P::kInt, 0, 1, b(q.sensitivity), "", "per-layer sensitivity at 2/3/4/8 bits in the report (layers x 4 forward passes)", nullptr},
+    {EFQ_PARAM_MEMORY_LIMIT_MB, "memory limit", P::kInt, 0, 1 << 30, no, "", "MiB a call may allocate for what file headers and requests imply, checked before allocating; 0 = physical memory minus 1/8", nullptr},
   };
   // clang-format on
 }
@@ -134,6 +135,12 @@ double config_real(const efq_config* cfg, efq_param p) {
 }
 std::string config_string(const efq_config* cfg, efq_param p) {
   return config_string_set(cfg, p).value_or(param_spec(p).dflt_string);
+}
+
+int64_t memory_limit_bytes(const efq_context* ctx, const efq_config* cfg) {
+  int64_t mb = ctx ? ctx->memory_limit_mb : 0;
+  if (auto v = config_int_set(cfg, EFQ_PARAM_MEMORY_LIMIT_MB)) mb = *v;
+  return mb * (int64_t{1} << 20);
 }
 
 std::vector<std::string> split_list(const std::string& s) {

@@ -47,6 +47,10 @@ int64_t config_int(const efq_config* cfg, efq_param p);
 double config_real(const efq_config* cfg, efq_param p);
 std::string config_string(const efq_config* cfg, efq_param p);
 
+/// The memory limit of a call in bytes (core/memory_budget.hpp): EFQ_PARAM_MEMORY_LIMIT_MB of
+/// `cfg` when set, else of `ctx` (both may be null); 0 = the default.
+int64_t memory_limit_bytes(const efq_context* ctx, const efq_config* cfg);
+
 /// The items of a ';'-joined list ("a;b" -> {"a", "b"}; "" -> {""}).
 std::vector<std::string> split_list(const std::string& s);
 

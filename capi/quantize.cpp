@@ -1,5 +1,7 @@
 // efq_quantize and efq_model_save_onnx.
 #include "capi/guard.hpp"
+#include "capi/params.hpp"
+#include "core/memory_budget.hpp"
 #include "capi/config_options.hpp"
 #include "capi/handles.hpp"
 #include "capi/struct_size.hpp"
@@ -23,6 +25,7 @@ efq_status efq_quantize(efq_context* ctx, const efq_model* model,
                         const efq_volume* const* calibration, size_t count,
                         const efq_config* config, efq_model** out, efq_report** report_out) {
   return guarded([&] {
+    const efq::MemoryLimitScope memory(efq::capi::memory_limit_bytes(ctx, config));
     require(model, "model");
     require(calibration, "calibration");
     require(out, "quantized_out");
@@ -118,6 +121,7 @@ efq_status efq_model_save_efq(const efq_model* model, const char* path, efq_efq_
 
 efq_status efq_model_load_efq(efq_context* ctx, const char* path, efq_model** out) {
   return guarded([&] {
+    const efq::MemoryLimitScope memory(efq::capi::memory_limit_bytes(ctx, nullptr));
     require(path, "path");
     require(out, "model_out");
     *out = nullptr;

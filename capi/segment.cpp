@@ -3,6 +3,8 @@
 
 #include "backends/backend.hpp"
 #include "capi/guard.hpp"
+#include "capi/params.hpp"
+#include "core/memory_budget.hpp"
 #include "capi/config_options.hpp"
 #include "capi/handles.hpp"
 #include "infer/evaluate.hpp"
@@ -20,6 +22,7 @@ extern "C" {
 efq_status efq_segment(efq_context* ctx, const efq_model* model, const efq_volume* volume,
                        const efq_config* config, efq_segmentation** out) {
   return guarded([&] {
+    const efq::MemoryLimitScope memory(efq::capi::memory_limit_bytes(ctx, config));
     require(model, "model");
     require(volume, "volume");
     require(out, "segmentation_out");
@@ -94,6 +97,7 @@ efq_status efq_segmentation_dice(const efq_segmentation* s, const efq_volume* re
 efq_status efq_evaluate_dice(efq_context* ctx, const efq_model* model, const char* dir,
                              const efq_config* config, efq_report** out) {
   return guarded([&] {
+    const efq::MemoryLimitScope memory(efq::capi::memory_limit_bytes(ctx, config));
     require(model, "model");
     require(dir, "dataset_dir");
     require(out, "report_out");

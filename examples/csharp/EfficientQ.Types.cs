@@ -143,6 +143,9 @@ namespace EfficientQ
         WeightGrid = 59,
         /// <summary>int 0/1 (default 0): per-layer sensitivity at 2/3/4/8 bits in the quantization report.</summary>
         Sensitivity = 60,
+        /// <summary>int MiB, 0 = default (physical memory minus 1/8): sizes from file headers and
+        /// requests are checked against it before allocating.</summary>
+        MemoryLimitMb = 61,
     }
 
     /// <summary>A failed library call: the efq_status and the library's description of it.</summary>

@@ -224,8 +224,26 @@ typedef enum efq_param {
                                      crop; the report's "sensitivity" gives per layer and width
                                      the output probabilities' MSE and the crop fidelity
                                      against the FP32 network. Cost: layers × 4 forward passes.
+                                     @since 0.1 */,
+  EFQ_PARAM_MEMORY_LIMIT_MB = 61 /**< int MiB, 0 = default (the machine's physical memory minus
+                                     1/8, at least 512 MiB): sizes read from file headers (ONNX
+                                     initializers and shapes, NIfTI dimensions, .efq layers) and
+                                     the buffers a call implies (sliding-window accumulators,
+                                     activations, Gram statistics) are checked against it before
+                                     anything is allocated; over it a call fails with
+                                     EFQ_ERR_OUT_OF_MEMORY naming what needed how much. A limit,
+                                     not a measure: allocator and library overheads come on top.
+                                     Also a context parameter (efq_context_set_int), which the
+                                     loads use; a config's value wins over the context's.
                                      @since 0.1 */
 } efq_param;
+
+/** Sets a context parameter: one that applies to every call made with `ctx`, the loads
+ *  (efq_model_load_onnx, efq_model_load_efq, efq_volume_load_nifti) included. Today the only
+ *  context parameter is EFQ_PARAM_MEMORY_LIMIT_MB; others give EFQ_ERR_INVALID_ARGUMENT, as does
+ *  a value out of the parameter's bounds. A config passed to a call overrides the context's
+ *  value for that call. Not thread-safe for one context. @since 0.1 */
+EFQ_API efq_status efq_context_set_int(efq_context* ctx, efq_param param, int64_t value);
 
 /** A set of parameter values. Not thread-safe; may be read by several calls at once. @since 0.1 */
 typedef struct efq_config efq_config;

@@ -57,6 +57,8 @@ Conventions parse_conventions(const std::string& text, const std::string& where)
       c.roi = j[field].get<std::vector<int64_t>>();
       if (c.roi.size() != 3 || c.roi[0] < 1 || c.roi[1] < 1 || c.roi[2] < 1)
         throw std::runtime_error("needs 3 positive sizes");
+      for (int64_t r : c.roi)  // the bounds of EFQ_PARAM_ROI_D/H/W
+        if (r > 4096) throw std::runtime_error("size " + std::to_string(r) + " above 4096");
     }
     field = "overlap";
     if (j.contains(field)) {

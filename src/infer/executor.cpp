@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <mutex>
+#include <set>
+
+#include "core/memory_budget.hpp"
 
 #include "core/error.hpp"
 
@@ -108,6 +111,27 @@ std::vector<Shape> Executor::infer_shapes(const std::vector<Shape>& input_shapes
   std::vector<Shape> shapes(g_.values.size());
   execute(std::move(ins), true, &shapes);
   return shapes;
+}
+
+int64_t Executor::peak_activation_bytes(const std::vector<Shape>& shapes) const {
+  auto bytes = [&](int id) {
+    int64_t n = 4;
+    if (id < 0 || static_cast<size_t>(id) >= shapes.size()) return int64_t{0};
+    for (int64_t d : shapes[id]) n = mul_sat(n, std::max<int64_t>(d, 0));
+    return n;
+  };
+  int64_t live = 0, peak = 0;
+  for (int id : g_.inputs) live = add_sat(live, bytes(id));
+  for (size_t k = 0; k < g_.nodes.size(); ++k) {
+    const Node& n = g_.nodes[k];
+    for (int o : n.outputs) live = add_sat(live, bytes(o));
+    peak = std::max(peak, live);
+    std::set<int> freed;
+    for (int in : n.inputs)
+      if (in >= 0 && !g_.values[in].constant && last_use_[in] == static_cast<int>(k) && freed.insert(in).second)
+        live -= std::min(live, bytes(in));
+  }
+  return peak;
 }
 
 std::vector<Tensor> Executor::execute(std::vector<Tensor> inputs, bool shapes_only,

@@ -30,6 +30,10 @@ class Executor {
   /// Shapes of every value for the given input shapes, computed without running float math.
   std::vector<Shape> infer_shapes(const std::vector<Shape>& input_shapes);
 
+  /// The most bytes of float activations alive at once while running on inputs whose value
+  /// shapes `infer_shapes` returned (each intermediate freed after its last use, as run does).
+  int64_t peak_activation_bytes(const std::vector<Shape>& shapes) const;
+
   /// Called after each node with its index and first output (e.g. to record layer outputs).
   std::function<void(int node, const Tensor& out)> observer;
   /// Called before each node with its index and inputs; may change the node's constants and

@@ -1,8 +1,10 @@
 #include "infer/segment.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 #include "core/error.hpp"
+#include "core/memory_budget.hpp"
 #include "infer/executor.hpp"
 #include "infer/finite_output.hpp"
 #include "infer/sliding_window.hpp"
@@ -128,6 +130,12 @@ Tensor prepare_input(std::vector<io::Image> mods, const Conventions& c, io::Grid
   // Resample to the model's spacing when it differs.
   bool resampled = false;
   const io::Grid net_grid = network_grid(mods[0].grid, c, &resampled);
+  if (resampled) {  // the model's spacing may ask for a far larger grid than the file's
+    const int64_t* nd = net_grid.dim;
+    check_memory(mul_sat(mul_sat(mul_sat(mul_sat(nd[0], nd[1]), nd[2]), static_cast<int64_t>(mods.size())), 8),
+                 "resampling the image to the model's spacing (" + std::to_string(nd[0]) + "x" +
+                     std::to_string(nd[1]) + "x" + std::to_string(nd[2]) + " voxels)");
+  }
   if (resampled)
     for (auto& m : mods) m.data = io::resample(m.data, m.grid, net_grid, io::Interp::kLinear);
   const int64_t* dim = net_grid.dim;
@@ -144,6 +152,38 @@ Tensor prepare_input(std::vector<io::Image> mods, const Conventions& c, io::Grid
   return x;
 }
 
+namespace {
+
+/// The buffers of a whole segmentation from shapes alone, before any window runs: one window's
+/// activations at their peak, the window accumulators on the padded volume and the
+/// probabilities (kOutOfMemory when over the memory limit).
+void check_segment_memory(const Graph& g, Executor& ex, const Shape& input, const Shape& roi) {
+  if (roi.size() != 3 || input.size() != 5) return;  // sliding_window reports it
+  for (int64_t r : roi)
+    if (r < 1 || r > 4096) return;
+  const Shape window{1, input[1], roi[0], roi[1], roi[2]};
+  const std::vector<Shape> shapes = ex.infer_shapes({window});
+  const Shape& out = shapes.at(g.outputs.at(0));
+  const int64_t K = out.size() >= 2 ? std::max<int64_t>(out[1], 1) : 1;
+  int64_t vox = 1, pvol = 1, wvox = 1;
+  for (int d = 0; d < 3; ++d) {
+    vox = mul_sat(vox, input[2 + d]);
+    pvol = mul_sat(pvol, std::max(input[2 + d], roi[d]));
+    wvox = mul_sat(wvox, roi[d]);
+  }
+  int64_t bytes = mul_sat(mul_sat(vox, input[1]), 4);          // the network input
+  bytes = add_sat(bytes, mul_sat(mul_sat(wvox, input[1]), 8));  // the window and its copy
+  bytes = add_sat(bytes, ex.peak_activation_bytes(shapes));
+  bytes = add_sat(bytes, mul_sat(pvol, 4));                     // blending weights
+  bytes = add_sat(bytes, mul_sat(mul_sat(pvol, K), 4));         // accumulated outputs
+  bytes = add_sat(bytes, mul_sat(mul_sat(vox, K), 8));          // output + probabilities
+  check_memory(bytes, "segmenting a " + std::to_string(input[2]) + "x" + std::to_string(input[3]) + "x" +
+                          std::to_string(input[4]) + " volume (" + std::to_string(K) +
+                          " output channels, window " + shape_str(roi) + ")");
+}
+
+}  // namespace
+
 Segmentation segment(const Graph& g, Backend& be, std::vector<io::Image> mods,
                      const SegmentRequest& req) {
   const Conventions& c = req.conventions;
@@ -159,6 +199,7 @@ Segmentation segment(const Graph& g, Backend& be, std::vector<io::Image> mods,
   sw.gaussian = c.gaussian;
   Executor ex(g, be);
   if (req.int8) ex.enable_int8();
+  check_segment_memory(g, ex, x.shape, sw.roi);
   Tensor y = sliding_window(
       x, sw,
       [&](Tensor&& patch) {

@@ -162,7 +162,7 @@ Dataset load_dataset(const std::string& dir) {
   Json j;
   try {
     j = Json::parse(in);
-  } catch (const Json::parse_error& e) {
+  } catch (const Json::exception& e) {  // parse_error, and out_of_range for a number like 1e99999
     fail(ErrorCode::kFormat, "cannot parse " + q(json_path) + ": " + e.what());
   }
   if (!j.is_object()) bad(json_path, "the top level is not a JSON object");
@@ -174,8 +174,12 @@ Dataset load_dataset(const std::string& dir) {
                 : fs::absolute(root).lexically_normal().filename().string();
   if (ds.name.empty())
     ds.name = fs::absolute(root).lexically_normal().parent_path().filename().string();
-  ds.channel_names = parse_channels(j, json_path);
-  parse_labels(j, json_path, &ds);
+  try {  // the field checks name what is wrong; a type error they missed still gets one clear line
+    ds.channel_names = parse_channels(j, json_path);
+    parse_labels(j, json_path, &ds);
+  } catch (const Json::exception& e) {
+    bad(json_path, e.what());
+  }
   if (j.contains("file_ending")) {
     if (!j["file_ending"].is_string() || j["file_ending"].get<std::string>().empty())
       bad(json_path, "\"file_ending\" must be a non-empty string");

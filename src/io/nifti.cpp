@@ -20,6 +20,7 @@
 
 #include "core/atomic_file.hpp"
 #include "core/error.hpp"
+#include "core/memory_budget.hpp"
 
 namespace efq::io {
 namespace {
@@ -59,7 +60,8 @@ void check_dims(const int64_t d[8], const std::string& path) {
 
 /// Validates the dimensions of the raw header. libnifti's own reader silently turns a dimension
 /// <= 0 into 1, so this must look at the bytes on disk; it also runs before any allocation.
-void check_raw_header(const std::string& path) {
+/// Returns the bytes reading the voxels will allocate (raw buffer + float copy).
+int64_t check_raw_header(const std::string& path) {
   int nver = 0;
   void* raw = nifti_read_header(path.c_str(), &nver, 0);
   if (raw == nullptr) {
@@ -70,25 +72,45 @@ void check_raw_header(const std::string& path) {
     fail(ErrorCode::kFormat, "not a NIfTI file: " + quoted(path) + " has no NIfTI-1/2 header");
   }
   int64_t d[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  int datatype = 0;
   for (int attempt = 0; attempt < 2; ++attempt) {
     if (nver == 2) {
       const auto* h = static_cast<const nifti_2_header*>(raw);
       for (int a = 0; a < 8; ++a) d[a] = h->dim[a];
+      datatype = h->datatype;
     } else {
       const auto* h = static_cast<const nifti_1_header*>(raw);
       for (int a = 0; a < 8; ++a) d[a] = h->dim[a];
+      datatype = h->datatype;
     }
     if (d[0] >= 1 && d[0] <= 7) break;
     swap_nifti_header(raw, nver == 2 ? 2 : 1);  // foreign byte order, if not swapped already
   }
   free(raw);
   check_dims(d, path);
+  // Before nifti_image_read, which prints its own complaint about an unknown datatype to stderr.
+  if (!nifti_is_valid_datatype(datatype))
+    fail(ErrorCode::kFormat, "invalid NIfTI header in " + quoted(path) + ": unknown datatype code " +
+                                 std::to_string(datatype));
+  int nbyper = 0, swapsize = 0;
+  nifti_datatype_sizes(datatype, &nbyper, &swapsize);
+  int64_t voxels = 1;
+  for (int64_t a = 1; a <= d[0]; ++a) voxels *= d[a];  // <= 2^31 after check_dims
+  return voxels * (std::max(nbyper, 1) + 4);
 }
 
 /// Reads the raw voxel bytes. Not nifti_image_load: it silently replaces NaN/Inf by 0, and the
 /// caller must see (and reject) them.
 std::vector<char> read_voxels(const nifti_image& nim, const std::string& path) {
   const size_t want = static_cast<size_t>(nim.nvox) * static_cast<size_t>(nim.nbyper);
+  if (!nifti_is_gzfile(nim.iname)) {  // a lying header is caught before the buffer is allocated
+    std::error_code ec;
+    const auto have = fs::file_size(nim.iname, ec);
+    if (!ec && have < static_cast<uintmax_t>(nim.iname_offset) + want)
+      fail(ErrorCode::kFormat, "cannot read the voxel data of " + quoted(path) + ": the header needs " +
+                                   std::to_string(want) + " bytes at offset " + std::to_string(nim.iname_offset) +
+                                   ", the file has " + std::to_string(have) + " (file truncated or corrupt)");
+  }
   std::vector<char> buf(want);
   znzFile fp = znzopen(nim.iname, "rb", nifti_is_gzfile(nim.iname));
   if (znz_isnull(fp))
@@ -99,6 +121,12 @@ std::vector<char> read_voxels(const nifti_image& nim, const std::string& path) {
   while (ok && got < want) {
     const size_t n = std::min<size_t>(want - got, size_t{1} << 26);
     const size_t r = znzread(buf.data() + got, 1, n, fp);
+    if (r > n) {  // zlib's error (-1): the compressed stream is corrupt
+      znzclose(fp);
+      fail(ErrorCode::kFormat, "cannot read the voxel data of " + quoted(path) +
+                                   ": the compressed data is corrupt after " + std::to_string(got) +
+                                   " of " + std::to_string(want) + " bytes");
+    }
     got += r;
     ok = r == n;
   }
@@ -176,7 +204,8 @@ Image read_nifti(const std::string& path) {
   if (!fs::is_regular_file(st))
     fail(ErrorCode::kIo, "cannot read " + quoted(path) + ": not a regular file");
 
-  check_raw_header(path);
+  const int64_t need = check_raw_header(path);
+  check_memory(need, "reading " + quoted(path));
   NimPtr nim(nifti_image_read(path.c_str(), 0));  // header only
   if (!nim)
     fail(ErrorCode::kFormat, "invalid NIfTI header in " + quoted(path) +
@@ -212,6 +241,14 @@ Image read_nifti(const std::string& path) {
     fail(ErrorCode::kNumerical, quoted(path) + " contains " + std::to_string(bad) + " of " +
                                     std::to_string(n) + " voxels that are NaN or Inf");
   return img;
+}
+
+int64_t nifti_read_bytes(const std::string& path) {
+  nifti_set_debug_level(0);
+  std::error_code ec;
+  if (!fs::is_regular_file(path, ec))
+    fail(ErrorCode::kIo, "cannot read " + quoted(path) + ": no such file");
+  return check_raw_header(path);
 }
 
 // ---------------------------------------------------------------------------------------------

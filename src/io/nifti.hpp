@@ -27,6 +27,11 @@ constexpr int kNiftiFloat32 = 16;
 /// @since 0.1
 Image read_nifti(const std::string& path);
 
+/// The bytes read_nifti(path) allocates, from the header alone (voxels × (stored bytes + 4)),
+/// after the same header checks. read_nifti checks it against the memory limit
+/// (core/memory_budget.hpp) before reading any voxel; a caller reading several files adds them up.
+int64_t nifti_read_bytes(const std::string& path);
+
 /// Writes a uint8 label map on `like`'s grid: same dims, qform, sform, xyzt_units (and thus
 /// orientation) as the source header, scl reset to 1/0, description "efficientq".
 /// `path` must end in .nii or .nii.gz. The write is atomic (temp file in the same directory,

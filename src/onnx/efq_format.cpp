@@ -10,6 +10,7 @@
 
 #include "core/atomic_file.hpp"
 #include "core/error.hpp"
+#include "core/memory_budget.hpp"
 #include "onnx/export.hpp"
 #include "onnx/import.hpp"
 
@@ -190,8 +191,15 @@ Graph load_efq_bytes(const std::string& b, const std::string& what) {
         fail(ErrorCode::kFormat, what + ": layer '" + l.node + "' has an invalid code range");
       const uint32_t rank = s.get<uint32_t>();
       if (rank > 8) fail(ErrorCode::kFormat, what + ": layer '" + l.node + "' has rank " + std::to_string(rank));
-      for (uint32_t d = 0; d < rank; ++d) l.shape.push_back(s.get<int64_t>());
-      const int64_t n = shape_numel(l.shape);
+      int64_t n = 1;
+      for (uint32_t d = 0; d < rank; ++d) {
+        l.shape.push_back(s.get<int64_t>());
+        if (l.shape.back() < 0)
+          fail(ErrorCode::kFormat, what + ": layer '" + l.node + "' has a negative dimension");
+        n = mul_sat(n, l.shape.back());
+      }
+      // Codes, dequantized weights and the ONNX copy: checked before allocating any of them.
+      check_memory(mul_sat(n, sizeof(l.q.codes[0]) + 8), what + ": layer '" + l.node + "' of shape " + shape_str(l.shape));
       const uint32_t ns = s.get<uint32_t>();
       if (ns == 0 || ns > n) fail(ErrorCode::kFormat, what + ": layer '" + l.node + "' has " + std::to_string(ns) + " scales");
       for (uint32_t k = 0; k < ns; ++k) l.q.scale.push_back(s.get<double>());
@@ -250,6 +258,7 @@ Graph load_efq_file(const std::string& path) {
   if (!f) fail(ErrorCode::kIo, path + ": cannot open");
   const std::streamoff size = f.tellg();
   if (size < 0 || size > kMaxFile) fail(ErrorCode::kFormat, path + ": absurd file size");
+  check_memory(mul_sat(size, 3), path + ": reading an .efq file of " + std::to_string(size) + " bytes");
   std::string bytes(static_cast<size_t>(size), '\0');
   f.seekg(0);
   if (!f.read(bytes.data(), size)) fail(ErrorCode::kIo, path + ": read error");

@@ -2,6 +2,7 @@
 
 #include <onnx/onnx_pb.h>
 
+#include <algorithm>
 #include <cstring>
 #include <fstream>
 #include <map>
@@ -9,6 +10,7 @@
 #include <sstream>
 
 #include "core/error.hpp"
+#include "core/memory_budget.hpp"
 #include "graph/finite_constants.hpp"
 #include "onnx/op_support.hpp"
 
@@ -18,12 +20,42 @@ namespace {
 
 constexpr int64_t kMaxModelBytes = int64_t{2} << 30;  // protobuf's own hard limit
 
+/// Bytes per element of the data types convert_tensor reads; 0 for the others.
+int64_t element_bytes(int dt) {
+  switch (dt) {
+    case onnx::TensorProto::FLOAT: case onnx::TensorProto::INT32: return 4;
+    case onnx::TensorProto::DOUBLE: case onnx::TensorProto::INT64: return 8;
+    case onnx::TensorProto::INT8: case onnx::TensorProto::UINT8: case onnx::TensorProto::BOOL: return 1;
+    default: return 0;
+  }
+}
+
 Tensor convert_tensor(const onnx::TensorProto& t, const std::string& where) {
-  if (t.data_location() == onnx::TensorProto::EXTERNAL)
-    fail(ErrorCode::kUnsupported, where + ": tensor '" + t.name() +
-                                      "' uses external data; save the model as one file");
+  if (t.data_location() == onnx::TensorProto::EXTERNAL) {
+    // Never opened: a location is a path chosen by whoever wrote the file ("../../etc/passwd").
+    std::string location;
+    for (const auto& kv : t.external_data())
+      if (kv.key() == "location") location = kv.value();
+    fail(ErrorCode::kUnsupported, where + ": tensor '" + t.name() + "' uses external data ('" +
+                                      location + "', not read); save the model as one file");
+  }
+  // The shape comes from the file: validate it and the data it claims before allocating.
   Shape shape(t.dims().begin(), t.dims().end());
-  const int64_t n = shape_numel(shape);
+  if (shape.size() > 8)
+    fail(ErrorCode::kFormat, where + ": tensor '" + t.name() + "' has rank " + std::to_string(shape.size()));
+  int64_t n = 1;
+  for (int64_t d : shape) {
+    if (d < 0)
+      fail(ErrorCode::kFormat, where + ": tensor '" + t.name() + "' has a negative dimension in shape " +
+                                   shape_str(shape));
+    n = mul_sat(n, d);
+  }
+  // The stored bytes plus the converted copy (float32 for float/double, int64 for integers).
+  const int64_t elem = element_bytes(t.data_type());
+  const bool floating = t.data_type() == onnx::TensorProto::FLOAT || t.data_type() == onnx::TensorProto::DOUBLE;
+  if (elem > 0)
+    check_memory(mul_sat(n, elem + (floating ? 4 : 8)),
+                 where + ": tensor '" + t.name() + "' of shape " + shape_str(shape));
   const std::string& raw = t.raw_data();
   auto check_size = [&](int64_t have, const char* type) {
     if (have != n)
@@ -31,6 +63,10 @@ Tensor convert_tensor(const onnx::TensorProto& t, const std::string& where) {
                                    shape_str(shape) + ") holds " + std::to_string(have) +
                                    " values, expected " + std::to_string(n));
   };
+  if (!raw.empty() && elem > 0 && static_cast<int64_t>(raw.size()) != mul_sat(n, elem))
+    fail(ErrorCode::kFormat, where + ": tensor '" + t.name() + "' (shape " + shape_str(shape) +
+                                 ") holds " + std::to_string(raw.size()) + " bytes of raw data, expected " +
+                                 std::to_string(mul_sat(n, elem)));
   Tensor out;
   switch (t.data_type()) {
     case onnx::TensorProto::FLOAT: {
@@ -47,16 +83,15 @@ Tensor convert_tensor(const onnx::TensorProto& t, const std::string& where) {
     }
     case onnx::TensorProto::DOUBLE: {
       out.shape = shape;
+      check_size(raw.empty() ? t.double_data_size() : static_cast<int64_t>(raw.size() / 8), "double");
       out.f.resize(n);
       if (!raw.empty()) {
-        check_size(static_cast<int64_t>(raw.size() / 8), "double");
         for (int64_t k = 0; k < n; ++k) {
           double d;
           std::memcpy(&d, raw.data() + 8 * k, 8);
           out.f[k] = static_cast<float>(d);
         }
       } else {
-        check_size(t.double_data_size(), "double");
         for (int64_t k = 0; k < n; ++k) out.f[k] = static_cast<float>(t.double_data(k));
       }
       return out;
@@ -66,13 +101,15 @@ Tensor convert_tensor(const onnx::TensorProto& t, const std::string& where) {
     case onnx::TensorProto::INT8:
     case onnx::TensorProto::UINT8:
     case onnx::TensorProto::BOOL: {
-      std::vector<int64_t> v(n);
       const int dt = t.data_type();
       const size_t width = dt == onnx::TensorProto::INT64   ? 8
                            : dt == onnx::TensorProto::INT32 ? 4
                                                             : 1;
+      if (!raw.empty()) check_size(static_cast<int64_t>(raw.size() / width), "integer");
+      else if (dt == onnx::TensorProto::INT64) check_size(t.int64_data_size(), "int64");
+      else check_size(t.int32_data_size(), "int32");
+      std::vector<int64_t> v(static_cast<size_t>(n));
       if (!raw.empty()) {
-        check_size(static_cast<int64_t>(raw.size() / width), "integer");
         for (int64_t k = 0; k < n; ++k) {
           if (width == 8) {
             int64_t x;
@@ -88,10 +125,8 @@ Tensor convert_tensor(const onnx::TensorProto& t, const std::string& where) {
           }
         }
       } else if (dt == onnx::TensorProto::INT64) {
-        check_size(t.int64_data_size(), "int64");
         v.assign(t.int64_data().begin(), t.int64_data().end());
       } else {
-        check_size(t.int32_data_size(), "int32");
         v.assign(t.int32_data().begin(), t.int32_data().end());
       }
       Tensor r = Tensor::from_ints(shape, std::move(v));
@@ -128,6 +163,27 @@ Attribute convert_attribute(const onnx::AttributeProto& a, const std::string& wh
            where + ": attribute '" + a.name() + "' has an unsupported type (graph/sparse)");
   }
   return out;
+}
+
+/// The ONNX type of the attributes the operators read (the schemas agree across opsets 7-21): a
+/// wrong one (kernel_shape as a string) is a corrupt file, refused naming node and attribute.
+void check_attribute_kind(const Node& n, const std::string& name, const std::string& what) {
+  using K = Attribute::Kind;
+  static const std::map<std::string, K> kKinds = {
+      {"kernel_shape", K::kInts}, {"pads", K::kInts}, {"strides", K::kInts},
+      {"dilations", K::kInts}, {"output_padding", K::kInts}, {"output_shape", K::kInts},
+      {"perm", K::kInts}, {"group", K::kInt}, {"axis", K::kInt}, {"keepdims", K::kInt},
+      {"ceil_mode", K::kInt}, {"count_include_pad", K::kInt}, {"num_groups", K::kInt},
+      {"alpha", K::kFloat}, {"beta", K::kFloat}, {"epsilon", K::kFloat}, {"momentum", K::kFloat},
+      {"mode", K::kString}, {"auto_pad", K::kString}, {"coordinate_transformation_mode", K::kString},
+      {"nearest_mode", K::kString}};
+  static const char* kNames[] = {"int", "float", "ints", "floats", "string", "tensor"};
+  auto it = kKinds.find(name);
+  const K have = n.attrs.at(name).kind;
+  if (it != kKinds.end() && have != it->second)
+    fail(ErrorCode::kFormat, what + ": " + n.describe() + ": attribute '" + name + "' is of type " +
+                                 kNames[static_cast<int>(have)] + ", expected " +
+                                 kNames[static_cast<int>(it->second)]);
 }
 
 Shape declared_shape(const onnx::ValueInfoProto& vi) {
@@ -167,6 +223,16 @@ Graph import_onnx_bytes(const std::string& bytes, const std::string& what) {
     ids[name] = id;
     return id;
   };
+  // All initializers together, from their declared shapes, before converting any.
+  int64_t declared_bytes = 0;
+  for (const auto& init : gp.initializer()) {
+    int64_t n = 1;
+    Shape shape(init.dims().begin(), init.dims().end());
+    for (int64_t d : shape) n = mul_sat(n, std::max<int64_t>(d, 0));
+    check_memory(mul_sat(n, 8), what + ": initializer '" + init.name() + "' of shape " + shape_str(shape));
+    declared_bytes = add_sat(declared_bytes, mul_sat(n, 8));
+  }
+  check_memory(declared_bytes, what + ": the initializers (" + std::to_string(gp.initializer_size()) + " tensors)");
   for (const auto& init : gp.initializer()) {
     int id = id_of(init.name());
     g.values[id].constant = true;
@@ -205,11 +271,16 @@ Graph import_onnx_bytes(const std::string& bytes, const std::string& what) {
         n.outputs.push_back(g.add_value(""));
         continue;
       }
+      if (produced.count(out))  // SSA: a second writer (or a cycle through an input) is corrupt
+        fail(ErrorCode::kFormat, what + ": " + n.describe() + " writes '" + out +
+                                     "', which is already defined (by an input, an initializer or an earlier node)");
       n.outputs.push_back(id_of(out));
       produced.insert(out);
     }
-    for (const auto& a : np.attribute())
+    for (const auto& a : np.attribute()) {
       n.attrs[a.name()] = convert_attribute(a, what + ": " + n.describe());
+      check_attribute_kind(n, a.name(), what);
+    }
     check_node_supported(n, g.opset, what);
     g.nodes.push_back(std::move(n));
   }
@@ -221,6 +292,21 @@ Graph import_onnx_bytes(const std::string& bytes, const std::string& what) {
     g.outputs.push_back(id);
   }
   if (g.inputs.empty()) fail(ErrorCode::kFormat, what + ": the model has no non-constant input");
+  // Operators whose weights/parameters are float: an integer initializer there (int32 weights
+  // instead of DequantizeLinear codes) is refused here, not found by an operator reading floats.
+  static const std::set<std::string> kFloatParams = {
+      "Conv", "ConvTranspose", "BatchNormalization", "InstanceNormalization", "PRelu",
+      "Gemm", "MatMul", "LayerNormalization", "GroupNormalization"};
+  for (const Node& n : g.nodes) {
+    if (!kFloatParams.count(n.op)) continue;
+    for (size_t k = 1; k < n.inputs.size(); ++k) {
+      const int id = n.inputs[k];
+      if (id >= 0 && g.values[id].constant && g.values[id].data.dtype != DType::kFloat32)
+        fail(ErrorCode::kUnsupported, what + ": " + n.describe() + " reads the integer tensor '" +
+                                          g.values[id].name + "' as input " + std::to_string(k) +
+                                          "; it needs float (quantized weights go through DequantizeLinear)");
+    }
+  }
   check_finite_constants(g, what);  // before folding: the error names the tensor as in the file
   simplify(g);
   return g;
@@ -233,6 +319,8 @@ Graph import_onnx_file(const std::string& path) {
   if (size <= 0) fail(ErrorCode::kFormat, path + ": the model file is empty");
   if (size >= kMaxModelBytes)
     fail(ErrorCode::kUnsupported, path + ": models of 2 GiB or more (external data) unsupported");
+  // The bytes, protobuf's parsed copy and our graph each hold the weights once.
+  check_memory(mul_sat(size, 3), path + ": reading a model file of " + std::to_string(size) + " bytes");
   std::string bytes(static_cast<size_t>(size), '\0');
   f.seekg(0);
   if (!f.read(bytes.data(), size)) fail(ErrorCode::kIo, path + ": read error");

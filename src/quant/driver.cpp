@@ -1,9 +1,11 @@
 #include "quant/driver.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <map>
 
 #include "core/error.hpp"
+#include "core/memory_budget.hpp"
 #include "infer/executor.hpp"
 #include "quant/act_quantizers.hpp"
 #include "quant/fp_reference.hpp"
@@ -106,6 +108,40 @@ class QuantizingPass {
   std::map<std::string, size_t> plan_by_name_;
 };
 
+/// The quantization's buffers from shapes alone, before the FP pass: the calibration crop's
+/// activations at their peak, every quantized layer's FP target (kept until the layer is
+/// solved) and the largest layer's Gram statistics and solver matrices.
+void check_quantize_memory(const Graph& g, Backend& be, const Tensor& calib,
+                           const std::vector<LayerPlan>& plan) {
+  Executor ex(g, be);
+  const std::vector<Shape> shapes = ex.infer_shapes({calib.shape});
+  int64_t targets = 0, gram = 0;
+  std::string widest;
+  for (const LayerPlan& p : plan) {
+    if (p.skip) continue;
+    const Node& n = g.nodes.at(p.node);
+    int64_t out = 4;
+    for (int64_t d : shapes.at(n.outputs.at(0))) out = mul_sat(out, std::max<int64_t>(d, 0));
+    targets = add_sat(targets, out);
+    const Shape& w = g.values.at(n.inputs.at(1)).data.shape;
+    if (w.size() < 2 || w[0] <= 0 || w[1] <= 0) continue;
+    int64_t numel = 1;
+    for (int64_t d : w) numel = mul_sat(numel, d);
+    // Inputs per output channel (+1 for the bias): Conv [O, I/g, k...], ConvTranspose [I, O/g, k...].
+    const int64_t k = add_sat(numel / (n.op == "ConvTranspose" ? w[1] : w[0]), 1);
+    const int64_t bytes = mul_sat(mul_sat(k, k), 32);              // ~4 k×k double matrices
+    if (bytes > gram) gram = bytes, widest = n.name;
+  }
+  int64_t bytes = mul_sat(calib.numel(), 8);
+  bytes = add_sat(bytes, mul_sat(ex.peak_activation_bytes(shapes), 2));  // FP pass + quantizing pass
+  bytes = add_sat(bytes, targets);
+  bytes = add_sat(bytes, gram);
+  check_memory(bytes, "quantizing on a calibration crop of " + shape_str(calib.shape) +
+                          " (FP targets of the quantized layers: " + mib_string(targets) +
+                          "; Gram statistics of the widest layer '" + widest + "': " +
+                          mib_string(gram) + ")");
+}
+
 }  // namespace
 
 QuantResult quantize_graph(Graph& g, Backend& be, const Tensor& calib, const Tensor* body,
@@ -119,6 +155,7 @@ QuantResult quantize_graph(Graph& g, Backend& be, const Tensor& calib, const Ten
     res.has_sensitivity = true;
   }
   std::vector<LayerPlan> plan = plan_layers(g, opt);                                     // 1
+  check_quantize_memory(g, be, calib, plan);
   FpReference ref = compute_fp_reference(g, be, calib, body, conv, opt, plan);           // 2
   res.seconds_fp = ref.seconds;
   if (ref.attention) {

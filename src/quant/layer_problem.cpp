@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "core/error.hpp"
+#include "core/memory_budget.hpp"
 
 namespace efq::quant {
 
@@ -17,6 +18,10 @@ LayerProblem::LayerProblem(WindowParams window, int64_t c_out, std::vector<float
       keep_unweighted_(keep_unweighted) {
   if (c_out_ <= 0 || w_.empty() || w_.size() % static_cast<size_t>(c_out_) != 0)
     fail(ErrorCode::kInvalidArgument, "layer problem: weights are not c_out rows");
+  const int64_t k = add_sat(static_cast<int64_t>(w_.size()) / c_out_, 1);
+  check_memory(mul_sat(mul_sat(k, k), 32), "a layer problem with " + std::to_string(k - 1) +
+                                               " weights per output channel (Gram statistics and solver, ~4 " +
+                                               std::to_string(k) + "x" + std::to_string(k) + " double matrices)");
   if (b_.empty()) b_.assign(static_cast<size_t>(c_out_), 0.f);
   if (b_.size() != static_cast<size_t>(c_out_))
     fail(ErrorCode::kInvalidArgument, "layer problem: bias has " + std::to_string(b_.size()) +

@@ -28,6 +28,7 @@ int main(int argc, char** argv) {
   efq_model* model = NULL;
   efq_volume* vol = NULL;
   efq_volume* ref = NULL;
+  efq_volume* small_vol = NULL;
   efq_segmentation* seg = NULL;
   efq_config* cfg = NULL;
   efq_report* rep = NULL;
@@ -137,6 +138,25 @@ int main(int argc, char** argv) {
   EXPECT(strstr(efq_last_error_message(), "reference") != NULL);
   EXPECT(rep == NULL);
   efq_report_destroy(rep2);
+  /* The memory limit: a context parameter (loads included) that a config overrides. 1 MiB is
+   * less than this segmentation's accumulators, so the call fails before allocating them. */
+  EXPECT(efq_context_set_int(ctx, EFQ_PARAM_WBITS, 4) == EFQ_ERR_INVALID_ARGUMENT);
+  EXPECT(strstr(efq_last_error_message(), "not a context parameter") != NULL);
+  EXPECT(efq_context_set_int(ctx, EFQ_PARAM_MEMORY_LIMIT_MB, -1) == EFQ_ERR_INVALID_ARGUMENT);
+  EXPECT(efq_param_bounds(EFQ_PARAM_MEMORY_LIMIT_MB, &lo, &hi, &dflt) == EFQ_OK);
+  EXPECT(lo == 0 && dflt == 0 && hi >= 1048576);
+  EXPECT(efq_context_set_int(ctx, EFQ_PARAM_MEMORY_LIMIT_MB, 1) == EFQ_OK);
+  efq_segmentation_destroy(seg);
+  seg = NULL;
+  EXPECT(efq_segment(ctx, model, vol, cfg, &seg) == EFQ_ERR_OUT_OF_MEMORY);
+  EXPECT(strstr(efq_last_error_message(), "more than the memory limit of 1 MiB") != NULL);
+  EXPECT(seg == NULL);
+  paths[0] = image;
+  EXPECT(efq_volume_load_nifti(ctx, paths, 1, &small_vol) == EFQ_OK); /* 48x40x32: 0.3 MiB */
+  efq_volume_destroy(small_vol);
+  EXPECT(efq_config_set_int(cfg, EFQ_PARAM_MEMORY_LIMIT_MB, 0) == EFQ_OK); /* the default wins */
+  EXPECT(efq_segment(ctx, model, vol, cfg, &seg) == EFQ_OK);
+  EXPECT(efq_context_set_int(ctx, EFQ_PARAM_MEMORY_LIMIT_MB, 0) == EFQ_OK);
 
   /* A cancelling progress callback stops the call with EFQ_ERR_CANCELLED. */
   efq_segmentation_destroy(seg);

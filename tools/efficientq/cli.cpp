@@ -11,6 +11,7 @@ namespace cli {
 
 namespace {
 std::atomic<int> g_signal{0};  // the interrupting signal, 0 while none came
+int64_t g_memory_limit_mb = -1;  // --memory-limit, -1 while not given
 extern "C" void on_signal(int sig) { g_signal = sig; }
 
 std::vector<std::string> split(const std::string& s, char sep) {
@@ -86,6 +87,12 @@ Args parse(int argc, char** argv, const std::vector<std::string>& value_options,
         set_verbosity(w == "--quiet" || w == "-q" ? Verbosity::kQuiet : Verbosity::kVerbose);
         a.options[w == "-q" ? "--quiet" : w == "-v" ? "--verbose" : w];
         a.options.erase(w == "--quiet" || w == "-q" ? "--verbose" : "--quiet");
+      } else if (w == "--memory-limit") {
+        // Global: every command accepts it (loads included); applied to the context.
+        if (k + 1 >= argc) throw Failure(w + " needs a value (MB)", 2);
+        g_memory_limit_mb = to_int(w, argv[++k]);
+        if (g_memory_limit_mb < 1) throw Failure(w + ": '" + argv[k] + "' must be at least 1 (MB)", 2);
+        a.options[w].push_back(argv[k]);
       } else if (in(flags, w)) {
         a.options[w];
       } else if (in(value_options, w)) {
@@ -175,6 +182,8 @@ Context::Context(bool quiet) {
     efq_context_set_log_callback(p, log_to_stderr, nullptr,
                                  verbosity() == Verbosity::kVerbose ? EFQ_LOG_INFO : EFQ_LOG_WARNING);
   efq_context_set_progress_callback(p, show_progress, nullptr);
+  if (g_memory_limit_mb > 0)
+    check(efq_context_set_int(p, EFQ_PARAM_MEMORY_LIMIT_MB, g_memory_limit_mb), "--memory-limit");
 }
 
 Config::Config() { check(efq_config_create(&p), "config"); }

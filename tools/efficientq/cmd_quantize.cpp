@@ -209,6 +209,12 @@ int cmd_quantize(int argc, char** argv) {
   std::unique_ptr<efq_model, void (*)(efq_model*)> own_q(q, efq_model_destroy);
   std::unique_ptr<efq_report, void (*)(efq_report*)> own_r(rep, efq_report_destroy);
   if (interrupted()) throw Failure("interrupted; no output written", interrupted_exit_code());
+  // --eval runs before anything is written: a dataset that cannot be evaluated leaves no output.
+  nlohmann::json ev;
+  if (a.has("--eval")) {
+    ev = evaluate(ctx, q, m, a.get("--eval"), cfg);
+    if (interrupted()) throw Failure("interrupted; no output written", interrupted_exit_code());
+  }
   const bool efq_ext = out.size() > 4 && out.compare(out.size() - 4, 4, ".efq") == 0;
   std::string format = a.get("--format", efq_ext ? "efq" : "qdq");
   if (format == "qdq") {
@@ -268,7 +274,6 @@ int cmd_quantize(int argc, char** argv) {
   }
   if (a.has("--eval")) {
     const std::string dir = a.get("--eval");
-    const nlohmann::json ev = evaluate(ctx, q, m, dir, cfg);
     nlohmann::ordered_json& out_ev = report["evaluation"];
     out_ev = {{"dataset", dir}};
     if (ev["labelled"].get<bool>()) {

@@ -85,7 +85,10 @@ public enum Param {
   /** string: the symmetric grid's weight codes below 8 bits, "odd" (default) | "full" | "narrow". */
   WEIGHT_GRID(59),
   /** int 0/1 (default 0): per-layer sensitivity at 2/3/4/8 bits in the quantization report. */
-  SENSITIVITY(60);
+  SENSITIVITY(60),
+  /** int MiB, 0 = default (physical memory minus 1/8): sizes from file headers and requests are
+   *  checked against it before allocating. */
+  MEMORY_LIMIT_MB(61);
 
   /**
    * The range and default of a numeric parameter ({@code efq_param_bounds}).
