@@ -52,7 +52,7 @@ cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')
   done <<<"$summary"
   echo
   echo "Seconds per target: $seconds. Findings and what became of them are listed below and in"
-  echo "HANDOFF-13.md; each one is fixed and its input kept in tests/fuzz/regressions/TARGET."
+  echo "docs/handoff/issue-13.md; each one is fixed and its input kept in tests/fuzz/regressions/TARGET."
 } >docs/fuzzing.md.new
 # Keep the hand-written "Findings" section of the previous file.
 if [ -f docs/fuzzing.md ] && grep -q '^## Findings' docs/fuzzing.md; then

@@ -74,7 +74,7 @@ assert codes >= floor - 0.02, "codes agree less than the CPU's own noise floor m
 assert fp >= 0.9999, "FP32 labels agree on fewer than 99.99% of voxels"
 # The issue asks for at least the CPU's floor; that floor is 1.0 here (2e-7 input noise never
 # moves an 8-bit activation code on this crop) while a different summation order does on ~0.1%
-# of voxels. Known gap (HANDOFF-12.md): the test holds the measured level, 99.5%.
+# of voxels. Known gap (docs/handoff/issue-12.md): the test holds the measured level, 99.5%.
 assert qa >= min(qf, 0.995), "quantized labels agree on fewer than 99.5% of voxels"
 print("opencl_quantize passed")
 PY
