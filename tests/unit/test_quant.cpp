@@ -413,6 +413,23 @@ TEST_CASE("transposed-convolution Gram statistics give the loss of the real Conv
   }
 }
 
+// The W-step as one dense (k+1)-order system in double: Θ (c2×k1) solves
+// Θ·(2G + diag(η + ρ·[i<k])) = 2C + η·Θ0 + [ρ·V | 0]; column o of the solution is [W_o | b_o]ᵀ.
+static Eigen::MatrixXd dense_system(const Eigen::MatrixXd& gram, int64_t k, double eta, double rho) {
+  Eigen::MatrixXd full = 2 * gram;
+  for (int64_t i = 0; i <= k; ++i) full(i, i) += eta + (i < k ? rho : 0.0);
+  return full;
+}
+static Eigen::MatrixXd dense_rhs(const GramStats& st, const std::vector<float>& w0, const std::vector<float>& b0,
+                                 const std::vector<float>& v, double eta, double rho) {
+  const int64_t k1 = st.k1, k = k1 - 1, c2 = st.c2;
+  Eigen::MatrixXd rhs(k1, c2);
+  for (int64_t o = 0; o < c2; ++o)
+    for (int64_t i = 0; i < k1; ++i)
+      rhs(i, o) = 2 * st.B[o * k1 + i] + eta * (i < k ? w0[o * k + i] : b0[o]) + (i < k ? rho * v[o * k + i] : 0.0);
+  return rhs;
+}
+
 TEST_CASE("with fewer positions than weights, the sample-space W-step equals the dense solve") {
   // A deep layer on a small crop: r = 60 weighted positions for k = 300 weights per output, so
   // 2G + ηI is a rank-r update of a scaled identity. The backend keeps the rows √h·x̃ and solves
@@ -444,13 +461,8 @@ TEST_CASE("with fewer positions than weights, the sample-space W-step equals the
   REQUIRE(st.has_rows());
   const std::vector<float> w0 = gaussian(c2 * k, 34), b0 = gaussian(c2, 35), v = gaussian(c2 * k, 36);
   const double eta = 0.5, rho = 3.0;
-  Eigen::MatrixXd full = 2 * gram;
-  for (int64_t i = 0; i < k1; ++i) full(i, i) += eta + (i < k ? rho : 0.0);
-  Eigen::MatrixXd rhs(k1, c2);
-  for (int64_t o = 0; o < c2; ++o)
-    for (int64_t i = 0; i < k1; ++i)
-      rhs(i, o) = 2 * st.B[o * k1 + i] + eta * (i < k ? w0[o * k + i] : b0[o]) + (i < k ? rho * v[o * k + i] : 0.0);
-  const Eigen::MatrixXd theta = full.ldlt().solve(rhs);
+  const Eigen::MatrixXd full = dense_system(gram, k, eta, rho);
+  const Eigen::MatrixXd theta = full.ldlt().solve(dense_rhs(st, w0, b0, v, eta, rho));
   auto error_of = [&](const std::vector<float>& w, const std::vector<float>& b) {
     double err = 0;
     for (int64_t o = 0; o < c2; ++o) {
@@ -515,14 +527,8 @@ TEST_CASE("the ADMM system's W-step and loss equal dense double computations, wi
   st.count = 2 * k1;
   const std::vector<float> w0 = gaussian(c2 * k, 24), b0 = gaussian(c2, 25), v = gaussian(c2 * k, 26);
   const double eta = 7.0, rho = 300.0;
-  // Dense reference: Θ (c2×k1) solves Θ·(2G + diag(η + ρ·[i<k])) = 2C + η·Θ0 + [ρ·V | 0].
-  Eigen::MatrixXd full = 2 * gram;
-  for (int64_t i = 0; i < k1; ++i) full(i, i) += eta + (i < k ? rho : 0.0);
-  Eigen::MatrixXd rhs(k1, c2);
-  for (int64_t o = 0; o < c2; ++o)
-    for (int64_t i = 0; i < k1; ++i)
-      rhs(i, o) = 2 * st.B[o * k1 + i] + eta * (i < k ? w0[o * k + i] : b0[o]) + (i < k ? rho * v[o * k + i] : 0.0);
-  const Eigen::MatrixXd theta = full.ldlt().solve(rhs);  // column o = [W_o | b_o]ᵀ
+  const Eigen::MatrixXd full = dense_system(gram, k, eta, rho);
+  const Eigen::MatrixXd theta = full.ldlt().solve(dense_rhs(st, w0, b0, v, eta, rho));  // column o = [W_o | b_o]ᵀ
   const Eigen::VectorXd ev = full.selfadjointView<Eigen::Lower>().eigenvalues();
   const double cond = ev.maxCoeff() / ev.minCoeff();
   const double tol = cond * static_cast<double>(k1) * std::ldexp(1.0, -24) * theta.cwiseAbs().maxCoeff();
