@@ -4,6 +4,7 @@
 #include <oneapi/dnnl/dnnl.hpp>
 
 #include "backends/cpu/cpu_backend.hpp"
+#include "backends/cpu/scratch.hpp"
 #include "backends/cpu/threads.hpp"
 #include "core/error.hpp"
 
@@ -25,6 +26,7 @@ struct CpuBackend::Impl {
   };
   std::mutex mu;
   std::map<const void*, Prepared> cache;
+  Scratch src_scratch, dst_scratch;  // reordered source / destination, reused across calls
 };
 
 namespace {
@@ -83,12 +85,13 @@ void run_prepared(CpuBackend::Impl& im, CpuBackend::Impl::Prepared& pr, const Te
   memory usrc(user_src, im.eng, const_cast<float*>(x.data()));
   memory src = usrc;
   if (pr.src_md != user_src) {
-    src = memory(pr.src_md, im.eng);
+    src = memory(pr.src_md, im.eng, im.src_scratch.get(pr.src_md.get_size()));
     dnnl::reorder(usrc, src).execute(im.strm, usrc, src);
   }
   memory::desc user_dst(pr.dst_md.dims(), Dt::f32, plain_tag(pr.dst_md.dims().size()));
   memory udst(user_dst, im.eng, y.data());
-  memory dst = (pr.dst_md == user_dst) ? udst : memory(pr.dst_md, im.eng);
+  memory dst = (pr.dst_md == user_dst) ? udst
+                                       : memory(pr.dst_md, im.eng, im.dst_scratch.get(pr.dst_md.get_size()));
   std::unordered_map<int, memory> args{{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, pr.weights},
                                        {DNNL_ARG_DST, dst}};
   if (pr.bias) args[DNNL_ARG_BIAS] = pr.bias;

@@ -8,6 +8,7 @@
 #include <mutex>
 
 #include "backends/cpu/cpu_backend.hpp"
+#include "backends/cpu/scratch.hpp"
 #include "backends/cpu/threads.hpp"
 #include "core/activation_quant.hpp"
 #include "core/error.hpp"
@@ -32,6 +33,7 @@ struct Int8Cache {
   dnnl::stream strm{eng};
   std::mutex mu;
   std::map<const void*, Int8Prepared> layers;
+  Scratch codes, src, dst;  // quantized input, its reordered copy, the blocked output: reused
 };
 
 memory::dims dims_of(const Shape& s) { return memory::dims(s.begin(), s.end()); }
@@ -89,27 +91,29 @@ void CpuBackend::conv_int8(const void* key, const WindowParams& p, const Tensor&
   }
   // Quantize the input into the primitive's u8/s8 plain layout, then reorder if it wants another.
   const int64_t n = x.numel();
-  std::vector<uint8_t> q(static_cast<size_t>(n));
+  uint8_t* q = static_cast<uint8_t*>(cache.codes.get(static_cast<size_t>(n)));
   // Exactly the activation quantizer's arithmetic (EfqFakeQuant: float division, round half to
   // even, clamp), so the executor may skip that node and feed its input here.
   const float sf = w.x_scale;
   const float lo = static_cast<float>(w.x_qmin), hi = static_cast<float>(w.x_qmax);
+  if (w.x_unsigned) {
 #pragma omp parallel for schedule(static) if (n > 65536)
-  for (int64_t i = 0; i < n; ++i) {
-    const float c = static_cast<float>(activation_code(x.f[i], sf, 0.0, lo, hi));
-    if (w.x_unsigned) q[i] = static_cast<uint8_t>(c);
-    else q[i] = static_cast<uint8_t>(static_cast<int8_t>(c));
+    for (int64_t i = 0; i < n; ++i) q[i] = static_cast<uint8_t>(static_cast<int>(activation_code_fast(x.f[i], sf, lo, hi)));
+  } else {
+#pragma omp parallel for schedule(static) if (n > 65536)
+    for (int64_t i = 0; i < n; ++i)
+      q[i] = static_cast<uint8_t>(static_cast<int8_t>(static_cast<int>(activation_code_fast(x.f[i], sf, lo, hi))));
   }
   memory::desc user_src(dims_of(x.shape), src_dt, plain(x.shape.size()));
-  memory usrc(user_src, eng, q.data());
+  memory usrc(user_src, eng, q);
   memory src = usrc;
   if (pr.src_md != user_src) {
-    src = memory(pr.src_md, eng);
+    src = memory(pr.src_md, eng, cache.src.get(pr.src_md.get_size()));
     dnnl::reorder(usrc, src).execute(strm, usrc, src);
   }
   memory::desc user_dst(dims_of(ys), Dt::f32, plain(ys.size()));
   memory udst(user_dst, eng, y.data());
-  memory dst = pr.dst_md == user_dst ? udst : memory(pr.dst_md, eng);
+  memory dst = pr.dst_md == user_dst ? udst : memory(pr.dst_md, eng, cache.dst.get(pr.dst_md.get_size()));
   pr.prim.execute(strm, {{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, pr.weights},
                          {DNNL_ARG_BIAS, pr.bias}, {DNNL_ARG_DST, dst}});
   if (dst != udst) dnnl::reorder(dst, udst).execute(strm, dst, udst);

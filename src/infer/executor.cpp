@@ -10,6 +10,12 @@
 
 namespace efq {
 
+namespace {
+// Buffers below 64 KiB come from malloc's free lists without page faults; only larger ones,
+// which glibc maps and unmaps each time, are worth pooling.
+constexpr size_t kPoolMinFloats = 16384;
+}  // namespace
+
 std::map<std::string, OpFn>& op_registry() {
   static std::map<std::string, OpFn> r;
   return r;
@@ -134,13 +140,69 @@ int64_t Executor::peak_activation_bytes(const std::vector<Shape>& shapes) const 
   return peak;
 }
 
+void Executor::plan_buffers(const std::vector<Tensor>& inputs) {
+  std::vector<Shape> key;
+  for (const Tensor& t : inputs) key.push_back(t.shape);
+  if (key == plan_key_ && !plan_shapes_.empty()) return;
+  plan_key_ = key;
+  plan_shapes_.clear();
+  pool_.clear();
+  pool_floats_ = pool_limit_floats_ = 0;
+  try {
+    plan_shapes_ = infer_shapes(key);
+    pool_limit_floats_ = static_cast<size_t>(peak_activation_bytes(plan_shapes_) / 4);
+  } catch (const Error&) {
+    plan_shapes_.clear();  // no plan, no pooling: the run itself reports what is wrong
+  }
+}
+
 std::vector<Tensor> Executor::execute(std::vector<Tensor> inputs, bool shapes_only,
                                       std::vector<Shape>* shapes_out) {
   if (inputs.size() != g_.inputs.size())
     fail(ErrorCode::kInvalidArgument, "the model takes " + std::to_string(g_.inputs.size()) +
                                           " input(s), got " + std::to_string(inputs.size()));
+  if (!shapes_only) plan_buffers(inputs);
   std::vector<Tensor> vals(g_.values.size());
   std::vector<bool> ready(g_.values.size(), false);
+  // The pool plus the live activations stay within the planned peak (the memory check's estimate).
+  auto live_floats = [&] {
+    size_t n = 0;
+    for (const Tensor& t : vals) n += t.f.capacity();
+    return n;
+  };
+  auto trim_pool = [&](size_t extra) {
+    const size_t live = live_floats() + extra;
+    while (!pool_.empty() && pool_floats_ + live > pool_limit_floats_) {
+      pool_floats_ -= pool_.begin()->first;  // the smallest first
+      pool_.erase(pool_.begin());
+    }
+  };
+  auto recycle = [&](Tensor& t) {
+    const size_t cap = t.f.capacity();
+    if (cap >= kPoolMinFloats && pool_limit_floats_ > 0) {
+      std::vector<float> f = std::move(t.f);
+      t = Tensor();
+      f.clear();
+      pool_.emplace(cap, std::move(f));
+      pool_floats_ += cap;
+      trim_pool(0);
+    } else {
+      t = Tensor();
+    }
+  };
+  auto take_buffer = [&](int value, Tensor& t) {
+    if (plan_shapes_.size() != g_.values.size()) return;
+    const size_t n = static_cast<size_t>(std::max<int64_t>(shape_numel(plan_shapes_[value]), 0));
+    if (n < kPoolMinFloats) return;
+    auto it = pool_.lower_bound(n);
+    if (it == pool_.end()) {
+      trim_pool(n);
+      return;
+    }
+    pool_floats_ -= it->first;
+    t.f = std::move(it->second);
+    pool_.erase(it);
+  };
   for (size_t k = 0; k < inputs.size(); ++k) {
     const Value& v = g_.values[g_.inputs[k]];
     const Shape& ds = v.declared_shape;
@@ -185,6 +247,8 @@ std::vector<Tensor> Executor::execute(std::vector<Tensor> inputs, bool shapes_on
           ctx.in[i] = &g_.values[n.inputs[i]].data;
     }
     std::vector<Tensor> outs(n.outputs.size());
+    if (!shapes_only)
+      for (size_t o = 0; o < outs.size(); ++o) take_buffer(n.outputs[o], outs[o]);
     for (Tensor& t : outs) ctx.out.push_back(&t);
     try {
       fns_[k](ctx);
@@ -206,9 +270,7 @@ std::vector<Tensor> Executor::execute(std::vector<Tensor> inputs, bool shapes_on
     }
     if (observer && !shapes_only) observer(static_cast<int>(k), vals[n.outputs[0]]);
     for (int in : used)
-      if (in >= 0 && !g_.values[in].constant && last_use_[in] == static_cast<int>(k)) {
-        vals[in] = Tensor();
-      }
+      if (in >= 0 && !g_.values[in].constant && last_use_[in] == static_cast<int>(k)) recycle(vals[in]);
   }
   std::vector<Tensor> result;
   for (int o : g_.outputs) {

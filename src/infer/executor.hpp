@@ -52,6 +52,18 @@ class Executor {
   // run; the convolution quantizes the quantizer's input itself (same arithmetic, same codes).
   std::map<int, int> int8_source_;  // int8 conv node index -> value id it reads instead
   std::vector<bool> skipped_;       // by node index
+
+  // Buffer reuse across nodes and runs: a dead intermediate's float buffer goes to pool_ (by
+  // capacity) and serves a later output of no larger size, so the same pages are written again
+  // instead of freshly mapped ones (first-touch page faults cost more than the elementwise
+  // operators themselves here: STACK §0). Output sizes come from a shapes-only pass, once per
+  // distinct input shape (a sliding window runs one shape many times).
+  void plan_buffers(const std::vector<Tensor>& inputs);
+  std::multimap<size_t, std::vector<float>> pool_;  // capacity (floats) -> buffer
+  size_t pool_floats_ = 0;
+  size_t pool_limit_floats_ = 0;  // the run's peak live activations: the pool never holds more
+  std::vector<Shape> plan_key_;   // the input shapes plan_shapes_ was computed for
+  std::vector<Shape> plan_shapes_;
 };
 
 /// Everything an operator implementation sees.

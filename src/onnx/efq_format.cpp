@@ -210,12 +210,14 @@ Graph load_efq_bytes(const std::string& b, const std::string& what) {
       s.need(bytes);
       const unsigned char* p = reinterpret_cast<const unsigned char*>(b.data() + s.pos);
       l.q.codes.resize(nc);
+      // Little-endian bit order: code k occupies bits [k·bits, (k+1)·bits) of the stream. Read
+      // through a 64-bit window (bits ≤ 16, so a code spans at most 3 bytes of it).
+      const uint64_t mask = (uint64_t{1} << l.q.bits) - 1;
       for (uint64_t k = 0; k < nc; ++k) {
-        int64_t u = 0;
-        for (int bit = 0; bit < l.q.bits; ++bit) {
-          const size_t at = k * l.q.bits + bit;
-          u |= static_cast<int64_t>(p[at / 8] >> (at % 8) & 1) << bit;
-        }
+        const uint64_t at = k * l.q.bits, byte = at / 8;
+        uint64_t window = 0;
+        std::memcpy(&window, p + byte, std::min<uint64_t>(8, bytes - byte));
+        const int64_t u = static_cast<int64_t>((window >> (at % 8)) & mask);
         l.q.codes[k] = l.q.qmin + u * l.q.qstep;
         if (l.q.codes[k] > l.q.qmax)
           fail(ErrorCode::kFormat, what + ": layer '" + l.node + "' holds a code above its range");
@@ -235,20 +237,23 @@ Graph load_efq_bytes(const std::string& b, const std::string& what) {
     const int64_t ch = l.shape[axis];
     if (l.q.scale.size() != 1 && static_cast<int64_t>(l.q.scale.size()) != ch)
       fail(ErrorCode::kFormat, what + ": layer '" + l.node + "' scale count does not match its channel axis");
-    std::vector<float> w(l.q.codes.size());
-    for (size_t k = 0; k < w.size(); ++k) {
-      const size_t c = l.q.scale.size() == 1 ? 0 : static_cast<size_t>((static_cast<int64_t>(k) / inner) % ch);
-      w[k] = static_cast<float>(l.q.codes[k] - l.q.zero_point[c]) * static_cast<float>(l.q.scale[c]);
-    }
     auto* t = model.mutable_graph()->add_initializer();
     t->set_name(l.weight);
     t->set_data_type(onnx::TensorProto::FLOAT);
     for (int64_t d : l.shape) t->add_dims(d);
-    t->set_raw_data(std::string(reinterpret_cast<const char*>(w.data()), w.size() * 4));
+    std::string* raw = t->mutable_raw_data();
+    raw->resize(l.q.codes.size() * 4);
+    float* w = reinterpret_cast<float*>(raw->data());
+    const int64_t* codes = l.q.codes.data();
+    const bool per_channel = l.q.scale.size() != 1;
+    for (int64_t k = 0, total = static_cast<int64_t>(l.q.codes.size()); k < total;) {
+      const size_t c = per_channel ? static_cast<size_t>((k / inner) % ch) : 0;  // one block per channel
+      const int64_t z = l.q.zero_point[c], end = std::min(total, k + (per_channel ? inner : total));
+      const float sc = static_cast<float>(l.q.scale[c]);
+      for (; k < end; ++k) w[k] = static_cast<float>(codes[k] - z) * sc;
+    }
   }
-  std::string onnx_bytes;
-  model.SerializeToString(&onnx_bytes);
-  Graph g = import_onnx_bytes(onnx_bytes, what);
+  Graph g = import_onnx_model(model, what);
   for (Layer& l : layers) g.weight_quant[l.node] = std::move(l.q);
   return g;
 }

@@ -201,6 +201,10 @@ Graph import_onnx_bytes(const std::string& bytes, const std::string& what) {
   if (bytes.empty() || !m.ParseFromString(bytes))
     fail(ErrorCode::kFormat, what + ": not a valid ONNX model (protobuf parse failed; the file "
                                     "is truncated or not ONNX)");
+  return import_onnx_model(m, what);
+}
+
+Graph import_onnx_model(onnx::ModelProto& m, const std::string& what) {
   if (!m.has_graph() || m.graph().node_size() == 0)
     fail(ErrorCode::kFormat, what + ": ONNX model has no graph nodes");
   Graph g;
@@ -233,10 +237,12 @@ Graph import_onnx_bytes(const std::string& bytes, const std::string& what) {
     declared_bytes = add_sat(declared_bytes, mul_sat(n, 8));
   }
   check_memory(declared_bytes, what + ": the initializers (" + std::to_string(gp.initializer_size()) + " tensors)");
-  for (const auto& init : gp.initializer()) {
+  for (int k = 0; k < gp.initializer_size(); ++k) {
+    const auto& init = gp.initializer(k);
     int id = id_of(init.name());
     g.values[id].constant = true;
     g.values[id].data = convert_tensor(init, what + ": initializer");
+    std::string().swap(*m.mutable_graph()->mutable_initializer(k)->mutable_raw_data());  // converted
   }
   for (const auto& in : gp.input()) {
     if (ids.count(in.name()) && g.values[ids[in.name()]].constant) continue;

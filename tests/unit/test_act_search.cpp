@@ -10,6 +10,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <random>
+#include <vector>
 
 #include "backends/backend.hpp"
 #include "core/activation_quant.hpp"
@@ -192,4 +194,30 @@ TEST_CASE("layer rule: each searched scale's layer output error is at most the A
   }
   CHECK(searched >= 3);
   CHECK(moved >= 1);  // the search is not idle on this model: some layer's scale moved off ALS
+}
+
+TEST_CASE("activation_code_fast equals activation_code (the int8 convolution's input codes)") {
+  // Halfway quotients (round half to even), values beyond both bounds, signed and unsigned
+  // ranges, and random values over several scales; any difference would make the int8 path's
+  // labels differ from the fake-quantized graph's.
+  std::mt19937 rng(7);
+  std::uniform_real_distribution<float> u(-600.f, 600.f);
+  const float scales[] = {1.f, 0.5f, 0.25f, 0.0371f, 3.3f, 1e-4f};
+  const float ranges[][2] = {{0.f, 255.f}, {-127.f, 127.f}, {0.f, 15.f}, {-8.f, 7.f}};
+  int64_t checked = 0, halfway = 0;
+  for (float s : scales)
+    for (const auto& r : ranges) {
+      std::vector<float> xs;
+      for (int k = -300; k <= 300; ++k) xs.push_back((static_cast<float>(k) + 0.5f) * s);
+      for (int k = 0; k < 4000; ++k) xs.push_back(u(rng) * s);
+      for (float x : xs) {
+        const double want = activation_code(x, s, 0.0, r[0], r[1]);
+        const float got = activation_code_fast(x, s, r[0], r[1]);
+        halfway += std::fabs(x / s - std::floor(x / s) - 0.5f) == 0.f;
+        if (static_cast<double>(got) != want) FAIL("x=" << x << " s=" << s << " got " << got << " want " << want);
+        ++checked;
+      }
+    }
+  CHECK(checked > 100000);
+  CHECK(halfway > 1000);  // the ties were really exercised
 }
