@@ -67,6 +67,13 @@ quant::QuantOptions quant_options(const efq_config* cfg) {
   }
   if (auto v = config_real_set(cfg, EFQ_PARAM_ETA)) o.admm.eta_mult = *v;
   if (auto v = config_int_set(cfg, EFQ_PARAM_SENSITIVITY)) o.sensitivity = *v != 0;
+  if (auto v = config_real_set(cfg, EFQ_PARAM_BUDGET_FIDELITY)) o.budget_fidelity = *v;
+  if (auto v = config_string_set(cfg, EFQ_PARAM_WBITS_CHOICES)) {
+    if (!(o.budget_fidelity > 0))
+      fail(ErrorCode::kInvalidArgument, "weight width choices '" + *v +
+                                            "' need a budget fidelity (EFQ_PARAM_BUDGET_FIDELITY > 0)");
+    o.wbits_choices = quant::parse_wbits_choices(*v);
+  }
   if (auto v = config_int_set(cfg, EFQ_PARAM_BODY_MASK)) o.body_mask = *v != 0;
   if (auto v = config_int_set(cfg, EFQ_PARAM_FIRST_LAST_8BIT)) o.first_last_8bit = *v != 0;
   if (auto v = config_int_set(cfg, EFQ_PARAM_ACT_SCALE_SEARCH))

@@ -27,6 +27,7 @@ void check_activation(const std::string& v) { parse_activation(v); }
 void check_method(const std::string& v) { quant::parse_method(v); }
 void check_grid(const std::string& v) { quant::parse_grid(v); }
 void check_weight_grid(const std::string& v) { quant::parse_weight_range(v); }
+void check_wbits_choices(const std::string& v) { quant::parse_wbits_choices(v); }
 void check_normalization(const std::string& v) {
   for (const std::string& item : split_list(v)) io::parse_normalization(item);
 }
@@ -82,6 +83,8 @@ std::vector<ParamSpec> make_table() {
     {EFQ_PARAM_WEIGHT_GRID, "weight grid", P::kString, 0, 0, 0, quant::to_string(q.weight_range), "symmetric grid's weight codes below 8 bits: odd|full|narrow (odd, full: 2^b levels; narrow: 2^b-1)", check_weight_grid},
     {EFQ_PARAM_SENSITIVITY, "sensitivity", P::kInt, 0, 1, b(q.sensitivity), "", "per-layer sensitivity at 2/3/4/8 bits in the report (layers x 4 forward passes)", nullptr},
     {EFQ_PARAM_MEMORY_LIMIT_MB, "memory limit", P::kInt, 0, 1 << 30, no, "", "MiB a call may allocate for what file headers and requests imply, checked before allocating; 0 = physical memory minus 1/8", nullptr},
+    {EFQ_PARAM_BUDGET_FIDELITY, "budget fidelity", P::kReal, 0, 1, q.budget_fidelity, "", "choose per-layer weight widths for the fewest packed bytes with calibration-crop fidelity >= this; 0 = off", nullptr},
+    {EFQ_PARAM_WBITS_CHOICES, "weight width choices", P::kString, 0, 0, 0, quant::to_string(q.wbits_choices), "the widths the budget chooses from, e.g. 2,3,4,8 (each 2..8, once)", check_wbits_choices},
   };
   // clang-format on
 }

@@ -146,6 +146,12 @@ namespace EfficientQ
         /// <summary>int MiB, 0 = default (physical memory minus 1/8): sizes from file headers and
         /// requests are checked against it before allocating.</summary>
         MemoryLimitMb = 61,
+        /// <summary>real in [0, 1] (default 0 = off): choose per-layer weight widths among
+        /// <see cref="WBitsChoices"/> for the fewest packed weight bytes with fidelity on the
+        /// calibration crop at least this value.</summary>
+        BudgetFidelity = 62,
+        /// <summary>string (default "2,3,4,8"): the weight widths <see cref="BudgetFidelity"/> chooses from.</summary>
+        WBitsChoices = 63,
     }
 
     /// <summary>A failed library call: the efq_status and the library's description of it.</summary>

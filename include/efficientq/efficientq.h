@@ -235,7 +235,27 @@ typedef enum efq_param {
                                      not a measure: allocator and library overheads come on top.
                                      Also a context parameter (efq_context_set_int), which the
                                      loads use; a config's value wins over the context's.
-                                     @since 0.1 */
+                                     @since 0.1 */,
+  EFQ_PARAM_BUDGET_FIDELITY = 62, /**< real in [0, 1] (default 0 = off): choose each layer's
+                                     weight width among EFQ_PARAM_WBITS_CHOICES for the fewest
+                                     packed weight bytes such that the quantized network's
+                                     fidelity on the calibration crop (Dice of its labels against
+                                     the FP32 network's, mean over foreground classes) is at least
+                                     this value. The widths are searched by measurement: layers
+                                     ranked by their sensitivity per packed byte, at most 5
+                                     quantizations at min(EFQ_PARAM_ITERATIONS, 50) iterations,
+                                     then the final one. The first and last layer
+                                     (EFQ_PARAM_FIRST_LAST_8BIT) and layers whose width
+                                     EFQ_PARAM_LAYER_OVERRIDES sets keep their width;
+                                     EFQ_PARAM_WBITS then only sets the report's comparison. The
+                                     report's "budget" gives the widths, the packed bytes, every
+                                     measurement and the final model's crop fidelity ("met" says
+                                     whether it reached the value). @since 0.1 */
+  EFQ_PARAM_WBITS_CHOICES = 63  /**< string (default "2,3,4,8"): the weight widths
+                                     EFQ_PARAM_BUDGET_FIDELITY chooses from, comma-separated,
+                                     each in 2..8 and given once, e.g. "2,4,8". Setting it
+                                     without EFQ_PARAM_BUDGET_FIDELITY > 0 makes efq_quantize fail
+                                     with EFQ_ERR_INVALID_ARGUMENT. @since 0.1 */
 } efq_param;
 
 /** Sets a context parameter: one that applies to every call made with `ctx`, the loads

@@ -142,9 +142,8 @@ void check_quantize_memory(const Graph& g, Backend& be, const Tensor& calib,
                           mib_string(gram) + ")");
 }
 
-}  // namespace
-
-QuantResult quantize_graph(Graph& g, Backend& be, const Tensor& calib, const Tensor* body,
+// Steps 1-6 at the widths `opt` gives.
+QuantResult quantize_steps(Graph& g, Backend& be, const Tensor& calib, const Tensor* body,
                            const Conventions& conv, const QuantOptions& opt,
                            const QuantProgress& progress) {
   const auto t_start = Clock::now();
@@ -166,6 +165,53 @@ QuantResult quantize_graph(Graph& g, Backend& be, const Tensor& calib, const Ten
   pass.run();                                                                             // 4-6
   res.seconds_total = since(t_start);
   return res;
+}
+
+// Step 0 under a budget: sensitivity at the width choices, the measured search
+// (quant/budget.hpp), then steps 1-6 at the chosen widths unless the search's model is final.
+QuantResult quantize_under_budget(Graph& g, Backend& be, const Tensor& calib, const Tensor* body,
+                                  const Conventions& conv, const QuantOptions& opt,
+                                  const QuantProgress& progress) {
+  const auto t_start = Clock::now();
+  const SensitivityResult sens = layer_sensitivity(g, be, calib, conv, opt, opt.wbits_choices);
+  QuantResult res;
+  if (opt.sensitivity) {  // the report's, at its own widths, on the FP graph
+    res.sensitivity = opt.sensitivity_widths == opt.wbits_choices
+                          ? sens
+                          : layer_sensitivity(g, be, calib, conv, opt, opt.sensitivity_widths);
+    res.has_sensitivity = true;
+  }
+  std::vector<QuantResult> runs;
+  BudgetSearch search = choose_widths(g, be, calib, conv, opt, sens, [&](Graph& q, const QuantOptions& o) {
+    runs.push_back(quantize_steps(q, be, calib, body, conv, o, progress));
+  });
+  QuantResult final_run;
+  if (search.run >= 0) {  // the search measured this very model
+    g = std::move(search.graph);
+    final_run = std::move(runs.at(static_cast<size_t>(search.run)));
+    search.result.crop_fidelity =
+        search.result.measurements.at(static_cast<size_t>(search.run)).crop_fidelity;
+  } else {
+    const std::vector<uint8_t> ref = crop_labels(g, be, calib, conv);
+    final_run = quantize_steps(g, be, calib, body, conv, with_chosen_widths(opt, search.result), progress);
+    search.result.crop_fidelity = crop_fidelity(g, be, calib, conv, ref);
+  }
+  final_run.sensitivity = std::move(res.sensitivity);
+  final_run.has_sensitivity = res.has_sensitivity;
+  res = std::move(final_run);
+  res.budget = std::move(search.result);
+  res.has_budget = true;
+  res.seconds_total = since(t_start);
+  return res;
+}
+
+}  // namespace
+
+QuantResult quantize_graph(Graph& g, Backend& be, const Tensor& calib, const Tensor* body,
+                           const Conventions& conv, const QuantOptions& opt,
+                           const QuantProgress& progress) {
+  if (opt.budget_fidelity > 0) return quantize_under_budget(g, be, calib, body, conv, opt, progress);
+  return quantize_steps(g, be, calib, body, conv, opt, progress);
 }
 
 }  // namespace efq::quant

@@ -14,6 +14,7 @@
 #include "backends/backend.hpp"
 #include "graph/graph.hpp"
 #include "infer/conventions.hpp"
+#include "quant/budget.hpp"
 #include "quant/calibration_batch.hpp"
 #include "quant/options.hpp"
 #include "quant/sensitivity.hpp"
@@ -50,6 +51,8 @@ struct QuantResult {
   double seconds_fp = 0, seconds_total = 0;
   bool has_sensitivity = false;
   SensitivityResult sensitivity;  // QuantOptions::sensitivity
+  bool has_budget = false;
+  BudgetResult budget;            // QuantOptions::budget_fidelity (quant/budget.hpp)
 };
 
 /// Progress of the quantizer: layer i of n (0-based), ADMM iteration (−1 between layers),
@@ -58,7 +61,9 @@ using QuantProgress = std::function<bool(int layer, int layers, const std::strin
                                          int iteration, double loss)>;
 
 /// Quantizes `g` in place from the calibration batch `calib` [N, C, D, H, W] (already
-/// preprocessed, cropped). `body` ([N,1,D,H,W], nonzero = body) may be null.
+/// preprocessed, cropped). `body` ([N,1,D,H,W], nonzero = body) may be null. With
+/// QuantOptions::budget_fidelity > 0 the widths are chosen first (quant/budget.hpp), which
+/// quantizes copies of `g` up to kBudgetMeasurements times; `progress` sees every run.
 QuantResult quantize_graph(Graph& g, Backend& be, const Tensor& calib, const Tensor* body,
                            const Conventions& conventions, const QuantOptions& opt,
                            const QuantProgress& progress);

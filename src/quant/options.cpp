@@ -1,5 +1,8 @@
 #include "quant/options.hpp"
 
+#include <algorithm>
+#include <cctype>
+
 #include "core/error.hpp"
 
 namespace efq::quant {
@@ -38,6 +41,35 @@ QuantOptions QuantOptions::faithful() {
   o.select_unweighted = true;
   o.keep_best_of_baseline = false;
   return o;
+}
+
+std::vector<int> parse_wbits_choices(const std::string& s) {
+  std::vector<int> out;
+  size_t pos = 0;
+  while (true) {
+    const size_t comma = s.find(',', pos);
+    const std::string tok = s.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
+    const bool digits = !tok.empty() && tok.size() <= 2 &&
+                        std::all_of(tok.begin(), tok.end(), [](unsigned char c) { return std::isdigit(c); });
+    const int b = digits ? std::stoi(tok) : -1;
+    if (b < 2 || b > 8)
+      fail(ErrorCode::kInvalidArgument,
+           "weight width choices '" + s + "': '" + tok + "' is not a width in 2..8");
+    if (std::find(out.begin(), out.end(), b) != out.end())
+      fail(ErrorCode::kInvalidArgument,
+           "weight width choices '" + s + "': " + tok + " given twice");
+    out.push_back(b);
+    if (comma == std::string::npos) break;
+    pos = comma + 1;
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+std::string to_string(const std::vector<int>& widths) {
+  std::string s;
+  for (int b : widths) s += (s.empty() ? "" : ",") + std::to_string(b);
+  return s;
 }
 
 void parse_layer_override(const std::string& spec, std::map<std::string, LayerOverride>& out) {

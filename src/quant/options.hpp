@@ -53,11 +53,21 @@ struct QuantOptions {
   // Per-layer sensitivity before quantizing (quant/sensitivity.hpp), at these widths.
   bool sensitivity = false;
   std::vector<int> sensitivity_widths{2, 3, 4, 8};
+  // Widths under a budget (quant/budget.hpp): > 0 = choose each free layer's weight width among
+  // wbits_choices for the fewest packed weight bytes with crop fidelity >= budget_fidelity.
+  double budget_fidelity = 0;
+  std::vector<int> wbits_choices{2, 3, 4, 8};
 
   /// The reference's configuration (METHOD §11): faithful grid, per-tensor, unweighted best
   /// iterate, pyramid attention, no baseline fallback.
   static QuantOptions faithful();
 };
+
+/// Parses a width list "2,3,4,8": integers in 2..8, comma-separated, each at most once; returned
+/// ascending. Throws kInvalidArgument naming the bad item.
+std::vector<int> parse_wbits_choices(const std::string& s);
+/// "2,3,4,8": the inverse of parse_wbits_choices.
+std::string to_string(const std::vector<int>& widths);
 
 /// Parses "NAME=w8,a8" / "NAME=skip" / "NAME=w4" / "NAME=a-none" into `out`.
 void parse_layer_override(const std::string& spec, std::map<std::string, LayerOverride>& out);

@@ -2,6 +2,7 @@
 // options the C++ core receives (capi/config_options.cpp).
 #include <doctest/doctest.h>
 
+#include <cmath>
 #include <fstream>
 #include <map>
 #include <memory>
@@ -10,6 +11,7 @@
 
 #include "capi/config_options.hpp"
 #include "capi/params.hpp"
+#include "core/error.hpp"
 
 using namespace efq;
 using efq::capi::ParamType;
@@ -168,4 +170,52 @@ TEST_CASE("set_int/set_real refuse values outside the table's bounds and the wro
         CHECK(efq_config_set_string(cfg.get(), s.id, s.dflt_string.c_str()) == EFQ_OK);
     }
   }
+}
+
+TEST_CASE("budget fidelity: off by default, taken in [0, 1], refused outside it or NaN") {
+  const auto cfg = make_config();
+  const quant::QuantOptions d = capi::quant_options(cfg.get());
+  CHECK(d.budget_fidelity == table_default(EFQ_PARAM_BUDGET_FIDELITY));
+  CHECK(d.budget_fidelity == 0);  // off
+  CHECK(quant::to_string(d.wbits_choices) == capi::param_spec(EFQ_PARAM_WBITS_CHOICES).dflt_string);
+  CHECK(d.wbits_choices == std::vector<int>{2, 3, 4, 8});
+  for (double bad : {-0.01, 1.0000001, 1.5, std::nan("")}) {
+    CAPTURE(bad);
+    CHECK(efq_config_set_real(cfg.get(), EFQ_PARAM_BUDGET_FIDELITY, bad) == EFQ_ERR_INVALID_ARGUMENT);
+    CHECK(std::string(efq_last_error_message()).find("budget fidelity") != std::string::npos);
+  }
+  REQUIRE(efq_config_set_real(cfg.get(), EFQ_PARAM_BUDGET_FIDELITY, 1.0) == EFQ_OK);
+  CHECK(capi::quant_options(cfg.get()).budget_fidelity == 1.0);
+  REQUIRE(efq_config_set_real(cfg.get(), EFQ_PARAM_BUDGET_FIDELITY, 0.98) == EFQ_OK);
+  REQUIRE(efq_config_set_string(cfg.get(), EFQ_PARAM_WBITS_CHOICES, "8,2,4") == EFQ_OK);
+  const quant::QuantOptions o = capi::quant_options(cfg.get());
+  CHECK(o.budget_fidelity == 0.98);
+  CHECK(o.wbits_choices == std::vector<int>{2, 4, 8});  // ascending
+}
+
+TEST_CASE("weight width choices: a bad list is refused when set, naming the bad item") {
+  const auto cfg = make_config();
+  const std::vector<std::pair<std::string, std::string>> bad = {
+      {"", "''"},       {"2,,4", "''"},   {"2,4,", "''"},  {"1,4", "'1'"},   {"2,9", "'9'"},
+      {"2,x", "'x'"},   {"2, 4", "' 4'"}, {"2,4,2", "2 given twice"},       {"-2", "'-2'"},
+      {"4.0", "'4.0'"}};
+  for (const auto& [text, named] : bad) {
+    CAPTURE(text);
+    CHECK(efq_config_set_string(cfg.get(), EFQ_PARAM_WBITS_CHOICES, text.c_str()) == EFQ_ERR_INVALID_ARGUMENT);
+    const std::string msg = efq_last_error_message();
+    CAPTURE(msg);
+    CHECK(msg.find("weight width choices '" + text + "'") != std::string::npos);
+    CHECK(msg.find(named) != std::string::npos);
+  }
+  CHECK(quant::parse_wbits_choices("3") == std::vector<int>{3});
+  CHECK(quant::parse_wbits_choices("8,3,2") == std::vector<int>{2, 3, 8});
+}
+
+TEST_CASE("weight width choices without a budget fidelity are refused by the options") {
+  const auto cfg = make_config();
+  REQUIRE(efq_config_set_string(cfg.get(), EFQ_PARAM_WBITS_CHOICES, "2,4") == EFQ_OK);
+  CHECK_THROWS_WITH_AS(capi::quant_options(cfg.get()),
+                       doctest::Contains("need a budget fidelity"), Error);
+  REQUIRE(efq_config_set_real(cfg.get(), EFQ_PARAM_BUDGET_FIDELITY, 0.9) == EFQ_OK);
+  CHECK(capi::quant_options(cfg.get()).wbits_choices == std::vector<int>{2, 4});
 }

@@ -41,6 +41,13 @@ const char* kHelp =
     "                         fidelity and output MSE on the centre half of the calibration\n"
     "                         crop (a table; the report's \"sensitivity\"; cost: layers x 4\n"
     "                         forward passes on 1/8 of the crop)\n"
+    "  --budget-fidelity F    choose each layer's weight width among --wbits-choices for the\n"
+    "                         fewest packed weight bytes with fidelity >= F (0 < F <= 1) on\n"
+    "                         the calibration crop against the FP32 network: layers ranked by\n"
+    "                         sensitivity per byte, the fidelity measured (at most 5 search\n"
+    "                         quantizations at min(--iters, 50) iterations, then the final one);\n"
+    "                         first/last layer and --layer widths stay; the report's \"budget\"\n"
+    "  --wbits-choices LIST   the widths --budget-fidelity chooses from (default 2,3,4,8)\n"
     "  --layer NAME=w8,a8|NAME=skip|NAME=a-none   per-layer override (repeatable)\n"
     "  --no-attention         without the class-balancing attention (ablation)\n"
     "  --no-regularizer       without the pull towards the FP weights (ablation)\n"
@@ -125,7 +132,8 @@ int cmd_quantize(int argc, char** argv) {
   std::vector<std::string> opts = kInferenceOptions;
   for (const char* o : {"-o", "--output", "--calib-dataset", "--calib-case", "--wbits", "--abits",
                         "--method", "--grid", "--layer", "--iters", "--rho", "--eta",
-                        "--calib-crop", "--eval", "--json", "--format", "--act-scale", "--weight-grid"})
+                        "--calib-crop", "--eval", "--json", "--format", "--act-scale", "--weight-grid",
+                        "--budget-fidelity", "--wbits-choices"})
     opts.push_back(o);
   Args a = parse(argc, argv, opts,
                  {"--help", "--quiet", "--per-tensor", "--no-attention", "--no-regularizer",
@@ -182,6 +190,10 @@ int cmd_quantize(int argc, char** argv) {
     const efq_param ps[3] = {EFQ_PARAM_CALIB_CROP_D, EFQ_PARAM_CALIB_CROP_H, EFQ_PARAM_CALIB_CROP_W};
     for (int d = 0; d < 3; ++d) check(efq_config_set_int(cfg.p, ps[d], to_int("--calib-crop", v[d])), "--calib-crop");
   }
+  if (a.has("--budget-fidelity"))
+    check(efq_config_set_real(cfg.p, EFQ_PARAM_BUDGET_FIDELITY, to_real("--budget-fidelity", a.get("--budget-fidelity"))), "--budget-fidelity");
+  if (a.has("--wbits-choices"))
+    check(efq_config_set_string(cfg.p, EFQ_PARAM_WBITS_CHOICES, a.get("--wbits-choices").c_str()), "--wbits-choices");
   if (a.has("--layer")) {
     std::string joined;
     for (const auto& l : a.options.at("--layer")) joined += (joined.empty() ? "" : ";") + l;
@@ -271,6 +283,17 @@ int cmd_quantize(int argc, char** argv) {
       std::printf("\n");
     }
     std::printf("sensitivity analysis: %.1f s\n", s["seconds"].get<double>());
+  }
+  if (report.contains("budget") && !a.has("--quiet") && a.get("--json") != "-") {
+    const auto& b = report["budget"];
+    std::printf("\nwidths under a budget (crop fidelity >= %.4f):\n", b["target_fidelity"].get<double>());
+    for (const auto& m : b["measurements"])
+      std::printf("  search: path step %d, %lld packed bytes, crop fidelity %.4f\n", m["path_step"].get<int>(),
+                  static_cast<long long>(m["packed_weight_bytes"].get<int64_t>()), m["crop_fidelity"].get<double>());
+    std::printf("chosen: %lld packed weight bytes (uniform W%d: %lld), crop fidelity %.4f%s\n",
+                static_cast<long long>(b["packed_weight_bytes"].get<int64_t>()), b["uniform_wbits"].get<int>(),
+                static_cast<long long>(b["uniform_packed_weight_bytes"].get<int64_t>()),
+                b["crop_fidelity"].get<double>(), b["met"].get<bool>() ? "" : " (below the target)");
   }
   if (a.has("--eval")) {
     const std::string dir = a.get("--eval");

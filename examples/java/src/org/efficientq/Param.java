@@ -88,7 +88,12 @@ public enum Param {
   SENSITIVITY(60),
   /** int MiB, 0 = default (physical memory minus 1/8): sizes from file headers and requests are
    *  checked against it before allocating. */
-  MEMORY_LIMIT_MB(61);
+  MEMORY_LIMIT_MB(61),
+  /** real in [0, 1] (default 0 = off): choose per-layer weight widths among WBITS_CHOICES for the
+   *  fewest packed weight bytes with fidelity on the calibration crop at least this value. */
+  BUDGET_FIDELITY(62),
+  /** string (default "2,3,4,8"): the weight widths BUDGET_FIDELITY chooses from. */
+  WBITS_CHOICES(63);
 
   /**
    * The range and default of a numeric parameter ({@code efq_param_bounds}).
