@@ -69,7 +69,7 @@ test: build venv
 # Also for time: test_signal_storm, opencl_quantize, weight_grid, fidelity and sensitivity (whole
 # quantizations of the bundled models again, several each; their code paths run instrumented in
 # the C tests, example_c, other_architectures and hostile_corpus).
-SAN_EXCLUDE ?= example_csharp|example_java|install_consumer|determinism|ort_agreement|quantize_brain|test_signal_storm|opencl_quantize|weight_grid|fidelity|sensitivity
+SAN_EXCLUDE ?= example_csharp|example_java|install_consumer|determinism|ort_agreement|quantize_brain|test_signal_storm|opencl_quantize|weight_grid|fidelity|sensitivity|budget
 SAN_ENV := ASAN_OPTIONS=allocator_may_return_null=1:detect_leaks=1:abort_on_error=0 \
   UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   LSAN_OPTIONS=suppressions=$(CURDIR)/tests/sanitize/lsan.supp:print_suppressions=0
