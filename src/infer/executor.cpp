@@ -52,6 +52,19 @@ Executor::Executor(const Graph& g, Backend& backend) : g_(g), be_(backend) {
   for (int o : g.outputs) last_use_[o] = static_cast<int>(g.nodes.size());
 }
 
+int Executor::sole_producer_for(int value, const std::string& op) const {
+  int producer = -1, consumers = 0;
+  for (size_t j = 0; j < g_.nodes.size(); ++j) {
+    const Node& m = g_.nodes[j];
+    if (m.outputs.size() == 1 && m.outputs[0] == value) producer = static_cast<int>(j);
+    for (int in : m.inputs) consumers += in == value;
+  }
+  if (producer < 0 || consumers != 1 || g_.nodes[producer].op != op) return -1;
+  if (std::find(g_.outputs.begin(), g_.outputs.end(), value) != g_.outputs.end()) return -1;
+  const int in = g_.nodes[producer].inputs.empty() ? -1 : g_.nodes[producer].inputs[0];
+  return in >= 0 && !g_.values[in].constant ? producer : -1;
+}
+
 int Executor::enable_int8() {
   int64_t count = 0;
   for (size_t k = 0; k < g_.nodes.size(); ++k) {
@@ -100,8 +113,16 @@ int Executor::enable_int8() {
     if (consumers == 1 && !is_output && q_in >= 0 && !g_.values[q_in].constant) {
       if (skipped_.size() != g_.nodes.size()) skipped_.assign(g_.nodes.size(), false);
       skipped_[fq_index] = true;
-      int8_source_[static_cast<int>(k)] = q_in;
-      last_use_[q_in] = std::max(last_use_[q_in], static_cast<int>(k));
+      int source = q_in;
+      // A Relu feeding only this quantizer changes no code when the codes are unsigned: a
+      // negative input rounds to a code ≤ 0 and clamps to 0, as Relu's 0 does. Skip it as well.
+      const int relu = lo >= 0 ? sole_producer_for(q_in, "Relu") : -1;
+      if (relu >= 0) {
+        skipped_[relu] = true;
+        source = g_.nodes[relu].inputs.at(0);
+      }
+      int8_source_[static_cast<int>(k)] = source;
+      last_use_[source] = std::max(last_use_[source], static_cast<int>(k));
     }
   }
   return static_cast<int>(count);

@@ -59,6 +59,9 @@ class Executor {
   // operators themselves here: STACK §0). Output sizes come from a shapes-only pass, once per
   // distinct input shape (a sliding window runs one shape many times).
   void plan_buffers(const std::vector<Tensor>& inputs);
+  /// The node computing `value` when it is an `op` node, `value` has no other reader and is
+  /// no graph output, and the node reads a computed (non-constant) input; else −1.
+  int sole_producer_for(int value, const std::string& op) const;
   std::multimap<size_t, std::vector<float>> pool_;  // capacity (floats) -> buffer
   size_t pool_floats_ = 0;
   size_t pool_limit_floats_ = 0;  // the run's peak live activations: the pool never holds more
