@@ -262,6 +262,60 @@ EFQ_API efq_status efq_config_set_string(efq_config* config, efq_param param, co
 EFQ_API efq_status efq_param_bounds(efq_param param, double* min_out, double* max_out,
                                     double* default_out);
 
+/** The type of a parameter's value: which efq_config_set_* sets it. Values are pinned.
+ *  @since 0.1 */
+typedef enum efq_param_type {
+  EFQ_TYPE_INT = 0,   /**< efq_config_set_int */
+  EFQ_TYPE_REAL = 1,  /**< efq_config_set_real */
+  EFQ_TYPE_STRING = 2 /**< efq_config_set_string */
+} efq_param_type;
+
+/** Which calls read a parameter. Values are pinned. @since 0.1 */
+typedef enum efq_param_scope {
+  EFQ_SCOPE_INFERENCE = 0,    /**< every call that runs a model: efq_segment,
+                                         efq_evaluate_dice, efq_evaluate_fidelity and the forward
+                                         passes of efq_quantize */
+  EFQ_SCOPE_SEGMENTATION = 1, /**< efq_segment only */
+  EFQ_SCOPE_EVALUATION = 2,   /**< efq_evaluate_dice and efq_evaluate_fidelity */
+  EFQ_SCOPE_QUANTIZATION = 3, /**< efq_quantize */
+  EFQ_SCOPE_CONTEXT = 4       /**< also a context parameter (efq_context_set_int): every
+                                         call made with the context, loads included */
+} efq_param_scope;
+
+/** What the library knows about one parameter, for hosts that build their options (command
+ *  lines, dialogs, configuration files) from the library rather than a copy of this header.
+ *  The strings are static storage, valid for the life of the process; never free them.
+ *  @since 0.1 */
+typedef struct efq_param_info {
+  size_t struct_size;     /**< caller sets sizeof(efq_param_info) */
+  efq_param param;        /**< the parameter described */
+  efq_param_type type;
+  efq_param_scope scope;
+  const char* name;       /**< short English name, as error messages use it ("weight bits",
+                               "layer override"): lower case, words separated by spaces */
+  const char* help;       /**< one sentence of help: meaning, accepted values, units */
+  double min;             /**< numeric parameters: inclusive bounds (as efq_param_bounds);
+                               strings: 0 */
+  double max;
+  double default_value;   /**< numeric parameters: the value an unset parameter has (model
+                               metadata may set inference parameters instead); strings: 0 */
+  const char* default_string; /**< string parameters: the value an unset parameter has ("" =
+                                   none, or the model metadata's); numeric parameters: "" */
+} efq_param_info;
+
+/** Describes `param`: fills the fields of `info_out` that fit in its struct_size (see the
+ *  struct_size rule). Errors: EFQ_ERR_INVALID_ARGUMENT for a value that is not a parameter of
+ *  this library (the message names it), a NULL `info_out` or a struct_size below the first
+ *  version's. Thread-safe. @since 0.1 */
+EFQ_API efq_status efq_param_get_info(efq_param param, efq_param_info* info_out);
+
+/** Every parameter this library knows, in increasing value: writes min(capacity, n) values to
+ *  `params_out` (may be NULL when capacity is 0) and n to `count_out`. Call with capacity 0 to
+ *  learn n. A library newer than the host's header may list values the header does not name;
+ *  efq_param_get_info describes them. Errors: EFQ_ERR_INVALID_ARGUMENT for a NULL `count_out`,
+ *  or a NULL `params_out` with capacity > 0. Thread-safe. @since 0.1 */
+EFQ_API efq_status efq_param_list(efq_param* params_out, size_t capacity, size_t* count_out);
+
 /* ---- Model -------------------------------------------------------------------------------- */
 
 /** An imported network (BatchNorm folded, operators checked). Immutable once loaded. @since 0.1 */
@@ -452,6 +506,20 @@ EFQ_API efq_status efq_render_overlay_png(efq_context* ctx, const char* image_pa
                                           const char* seg_path, const char* compare_seg_path,
                                           efq_plane plane, int64_t slice, const char* png_path,
                                           int64_t* slice_out);
+
+/** efq_render_overlay_png with each voxel drawn as `scale` x `scale` pixels (replicated, no
+ *  interpolation: pixel (r, c) is pixel (r / scale, c / scale) of the scale-1 picture, so
+ *  contours stay exactly one voxel wide and every colour is the scale-1 picture's), for a
+ *  picture readable on a screen; the PNG's pHYs pixel size is the voxel size / `scale`.
+ *  `scale` = 1 writes exactly what efq_render_overlay_png writes. Everything else (arguments,
+ *  slice choice, orientation, atomic write, thread safety) as efq_render_overlay_png.
+ *  Errors: as efq_render_overlay_png, and EFQ_ERR_INVALID_ARGUMENT for a `scale` outside
+ *  1..16 (checked before any file is read; nothing is written). @since 0.1 */
+EFQ_API efq_status efq_render_overlay_png_scaled(efq_context* ctx, const char* image_path,
+                                                 const char* seg_path,
+                                                 const char* compare_seg_path, efq_plane plane,
+                                                 int64_t slice, int64_t scale,
+                                                 const char* png_path, int64_t* slice_out);
 
 #ifdef __cplusplus
 }
