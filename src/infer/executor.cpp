@@ -46,6 +46,10 @@ Executor::Executor(const Graph& g, Backend& backend) : g_(g), be_(backend) {
   for (int o : g.outputs) last_use_[o] = static_cast<int>(g.nodes.size());
 }
 
+Executor::Executor(Graph& g, Backend& backend) : Executor(static_cast<const Graph&>(g), backend) {
+  mutable_g_ = &g;
+}
+
 int Executor::enable_int8() {
   int64_t count = 0;
   for (size_t k = 0; k < g_.nodes.size(); ++k) {
@@ -176,8 +180,11 @@ std::vector<Tensor> Executor::execute(std::vector<Tensor> inputs, bool shapes_on
         ctx.in.push_back(&vals[in]);
       }
     }
-    if (before && !shapes_only) {
-      before(static_cast<int>(k), ctx.in);
+    if (before && !shapes_only) before(static_cast<int>(k), ctx.in);
+    if (rewrite && !shapes_only) {
+      if (!mutable_g_)
+        fail(ErrorCode::kInternal, "Executor: a rewrite hook on an executor of a const graph");
+      rewrite(static_cast<int>(k), *mutable_g_, ctx.in);
       // The hook may have added inputs (a bias) or replaced constants.
       ctx.in.resize(n.inputs.size(), nullptr);
       for (size_t i = 0; i < n.inputs.size(); ++i)
