@@ -119,6 +119,23 @@ TEST_CASE("every library parameter is one option of each command of its scope, a
   }
 }
 
+TEST_CASE("context parameters are the global options `efficientq --help` lists") {
+  const Run r = run("--help");
+  REQUIRE(r.rc == 0);
+  int context = 0;
+  for (efq_param p : library_params()) {
+    const efq_param_info info = info_of(p);
+    if (info.scope != EFQ_SCOPE_CONTEXT) continue;
+    ++context;
+    std::string flag = "--";
+    for (const char* c = info.name; *c; ++c) flag += *c == ' ' ? '-' : *c;
+    CAPTURE(flag);
+    CHECK(r.out.find(flag) != std::string::npos);
+    CHECK(run("inspect " + flag + " 64 --help").rc == 0);  // every command accepts it
+  }
+  CHECK(context >= 1);
+}
+
 TEST_CASE("--help of each command lists exactly the table's options, each with the library's help") {
   for (const auto& [command, scopes] : kCommandScopes) {
     CAPTURE(command);

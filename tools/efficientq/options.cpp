@@ -115,7 +115,10 @@ std::string help_text(const ParamOption& o) {
     for (const auto& [word, value] : o.words)
       if (value == o.info.default_value) dflt = word;
   }
-  if (!dflt.empty()) h += " (default " + dflt + ")";
+  // "0 = all cores", "0 = unset": the help already says what the default 0 means.
+  const bool said = o.info.type != EFQ_TYPE_STRING && o.info.default_value == 0 &&
+                    o.info.help && std::string(o.info.help).find("0 = ") != std::string::npos;
+  if (!dflt.empty() && !said) h += " (default " + dflt + ")";
   return h;
 }
 
