@@ -150,7 +150,7 @@ efq_status efq_param_get_info(efq_param p, efq_param_info* info_out) {
     full.min = numeric ? s.min : 0;
     full.max = numeric ? s.max : 0;
     full.default_value = numeric ? s.dflt : 0;
-    full.default_string = s.dflt_string.c_str();  // the table is static: lives as long as the process
+    full.default_string = s.dflt_string.c_str();  // the table is static: valid for the process
     efq::capi::copy_out_fitting(full, info_out, efq::capi::kParamInfoV1Size, "info_out");
   });
 }

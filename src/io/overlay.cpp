@@ -260,8 +260,9 @@ namespace {
 
 void check_scale(int64_t scale) {
   if (scale < 1 || scale > kMaxOverlayScale)
-    fail(ErrorCode::kInvalidArgument, "overlay scale " + std::to_string(scale) + " is out of [1, " +
-                                          std::to_string(kMaxOverlayScale) + "] (pixels per voxel)");
+    fail(ErrorCode::kInvalidArgument, "overlay scale " + std::to_string(scale) +
+                                          " is out of [1, " + std::to_string(kMaxOverlayScale) +
+                                          "] (pixels per voxel)");
 }
 
 }  // namespace
@@ -274,7 +275,8 @@ RgbImage scale_picture(const RgbImage& picture, int64_t scale) {
   out.rgb.resize(static_cast<size_t>(out.width * out.height * 3));
   for (int64_t r = 0; r < out.height; ++r)
     for (int64_t c = 0; c < out.width; ++c) {
-      const uint8_t* from = &picture.rgb[static_cast<size_t>(3 * (c / scale + picture.width * (r / scale)))];
+      const int64_t at = 3 * (c / scale + picture.width * (r / scale));
+      const uint8_t* from = &picture.rgb[static_cast<size_t>(at)];
       std::copy(from, from + 3, &out.rgb[static_cast<size_t>(3 * (c + out.width * r))]);
     }
   return out;
@@ -315,7 +317,8 @@ Overlay write_overlay_png(const std::string& image_path, const std::string& seg_
                      kView[static_cast<int>(plane)] + window + "; contours: " + seg_path +
                      " orange";
   if (!compare_path.empty()) what += ", " + compare_path + " sky blue, both bluish green";
-  if (scale != 1) what += "; " + std::to_string(scale) + "x" + std::to_string(scale) + " pixels per voxel";
+  if (scale != 1)
+    what += "; " + std::to_string(scale) + "x" + std::to_string(scale) + " pixels per voxel";
   info.text = {{"Software", std::string("efficientq ") + EFQ_VERSION_STRING_BUILD},
                {"Description", what}};
   write_png_rgb(png_path, ov.picture, info);

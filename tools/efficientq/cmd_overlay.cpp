@@ -8,7 +8,8 @@
 namespace cli {
 
 int cmd_overlay(int argc, char** argv) {
-  Args a = parse(argc, argv, {"-o", "--output", "--compare", "--plane", "--slice", "--scale", "--json"},
+  Args a = parse(argc, argv,
+                 {"-o", "--output", "--compare", "--plane", "--slice", "--scale", "--json"},
                  {"--help", "--quiet", "--force"});
   if (a.has("--help")) {
     std::printf(

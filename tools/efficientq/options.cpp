@@ -46,7 +46,8 @@ const std::vector<CliForm>& cli_forms() {
 std::string flag_word(const char* name) {
   std::string out;
   for (const char* c = name; *c; ++c)
-    out += (*c == ' ' || *c == '/') ? '-' : static_cast<char>(std::tolower(static_cast<unsigned char>(*c)));
+    out += (*c == ' ' || *c == '/') ? '-'
+                                    : static_cast<char>(std::tolower(static_cast<unsigned char>(*c)));
   return out;
 }
 
@@ -77,7 +78,8 @@ ParamOption derived_option(const efq_param_info& info) {
                 : info.type == EFQ_TYPE_REAL ? "X"
                                              : flag_word(info.name);
     if (info.type == EFQ_TYPE_STRING)
-      for (char& c : o.metavar) c = c == '-' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+      for (char& c : o.metavar)
+        c = c == '-' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   }
   return o;
 }
