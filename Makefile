@@ -1,16 +1,23 @@
 # Two commands do everything on a fresh Debian 12 machine (run as root, or with sudo available):
-#   make demo   installs what is missing, builds, segments the bundled brain MRI and prints Dice
-#   make test   installs what is missing, builds, runs every test
+#   make demo   installs what the demo needs (DEMO_PACKAGES), builds the CLI, segments the bundled
+#               brain MRI and prints Dice
+#   make test   installs the rest (TEST_PACKAGES), builds everything, runs every test
 #   make test-sanitize   the same tests (but the C#/Java hosts) in an ASan+UBSan build (build-sanitize/)
 #   make test-tsan       the parallel-contexts test in a ThreadSanitizer build (build-tsan/)
 #   make fuzz-smoke      each libFuzzer target for a few seconds (clang; build-fuzz/)
 BUILD ?= build
 JOBS ?= $(shell nproc)
-DEB_PACKAGES := cmake g++ make ninja-build pkg-config libdnnl-dev ocl-icd-opencl-dev opencl-headers \
-  pocl-opencl-icd libclblast-dev \
-  libeigen3-dev libopenblas-dev liblapacke-dev libnifti2-dev doctest-dev libonnx-dev libprotobuf-dev protobuf-compiler \
-  nlohmann-json3-dev zlib1g-dev libpng-dev mricron-data python3 python3-venv binutils default-jdk-headless libjna-java mono-devel \
-  python3-numpy python3-nibabel python3-onnx time clang libclang-rt-14-dev
+# What `make demo` needs: the compilers, the library's build dependencies (as `make build` builds
+# it, OpenCL backend included) and the demo's calibration scan (mricron-data).
+DEMO_PACKAGES := cmake g++ make ninja-build pkg-config libdnnl-dev ocl-icd-opencl-dev opencl-headers \
+  libclblast-dev libeigen3-dev libopenblas-dev liblapacke-dev libnifti2-dev libonnx-dev \
+  libprotobuf-dev protobuf-compiler nlohmann-json3-dev zlib1g-dev libpng-dev mricron-data
+# What only the tests need: doctest, an OpenCL device on the CPU (PoCL), the C# and Java hosts,
+# Python with numpy/nibabel/onnx (independent checks; the onnxruntime venv), nm/objdump, GNU time,
+# clang for the fuzz targets.
+TEST_PACKAGES := doctest-dev pocl-opencl-icd python3 python3-venv binutils default-jdk-headless \
+  libjna-java mono-devel python3-numpy python3-nibabel python3-onnx time clang libclang-rt-14-dev
+DEB_PACKAGES := $(DEMO_PACKAGES) $(TEST_PACKAGES)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 CLI := $(BUILD)/efficientq
 
@@ -24,24 +31,35 @@ PY := /usr/bin/python3
 # SKIPPED (exit 77; a failure when CI is set) when the venv is missing.
 VENV_OK := $(BUILD)/venv/.efq-venv-ok
 
-.PHONY: all deps configure build test demo clean venv test-sanitize test-tsan fuzz-smoke
+.PHONY: all deps deps-demo configure build test demo clean venv test-sanitize test-tsan fuzz-smoke
 all: build
 
-deps:
-	@missing=$$(for p in $(DEB_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null \
+# Installs the Debian packages of $(1) that are missing.
+define install_missing
+	@missing=$$(for p in $(1); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null \
 	  | grep -q 'install ok installed' || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
 	  echo "Installing missing Debian packages:" $$missing; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq \
 	    --no-install-recommends $$missing; \
 	fi
+endef
+
+deps:
+	$(call install_missing,$(DEB_PACKAGES))
+
+deps-demo:
+	$(call install_missing,$(DEMO_PACKAGES))
 
 $(BUILD)/CMakeCache.txt:
 	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release
 
 configure: deps $(BUILD)/CMakeCache.txt
 
+# A build folder that `make demo` configured without tests gets them back here.
 build: configure
+	@if grep -q '^EFQ_BUILD_TESTS:BOOL=OFF' $(BUILD)/CMakeCache.txt; then \
+	  cmake -S . -B $(BUILD) -DEFQ_BUILD_TESTS=ON; fi
 	cmake --build $(BUILD) -j $(JOBS)
 
 $(VENV_OK):
@@ -96,7 +114,12 @@ fuzz-smoke:
 	cmake --build $(FUZZ_BUILD) -j $(JOBS)
 	bash tests/fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
 
-demo: build
+# Only the demo's packages and the CLI (and the library it links); the tests are not configured
+# unless the build folder already has them.
+demo: deps-demo
+	@[ -f $(BUILD)/CMakeCache.txt ] || \
+	  cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release -DEFQ_BUILD_TESTS=OFF
+	cmake --build $(BUILD) -j $(JOBS) --target efficientq_cli
 	bash tools/demo.sh $(BUILD)
 
 clean:

@@ -2,6 +2,7 @@
 #include "capi/guard.hpp"
 #include "capi/handles.hpp"
 #include "capi/params.hpp"
+#include "capi/struct_size.hpp"
 
 using efq::capi::guarded;
 using efq::capi::param_label;
@@ -11,6 +12,19 @@ using efq::capi::ParamType;
 using efq::capi::require;
 
 namespace {
+
+// efq_param_get_info casts the table's enums to the public ones.
+using efq::capi::ParamScope;
+static_assert(static_cast<int>(ParamType::kInt) == EFQ_TYPE_INT &&
+                  static_cast<int>(ParamType::kReal) == EFQ_TYPE_REAL &&
+                  static_cast<int>(ParamType::kString) == EFQ_TYPE_STRING,
+              "ParamType values equal efq_param_type's");
+static_assert(static_cast<int>(ParamScope::kInference) == EFQ_SCOPE_INFERENCE &&
+                  static_cast<int>(ParamScope::kSegmentation) == EFQ_SCOPE_SEGMENTATION &&
+                  static_cast<int>(ParamScope::kEvaluation) == EFQ_SCOPE_EVALUATION &&
+                  static_cast<int>(ParamScope::kQuantization) == EFQ_SCOPE_QUANTIZATION &&
+                  static_cast<int>(ParamScope::kContext) == EFQ_SCOPE_CONTEXT,
+              "ParamScope values equal efq_param_scope's");
 
 const ParamSpec& typed_spec(efq_param p, ParamType type, const char* what) {
   const ParamSpec& s = param_spec(p);
@@ -117,6 +131,37 @@ efq_status efq_param_bounds(efq_param p, double* min_out, double* max_out, doubl
     if (min_out) *min_out = s.min;
     if (max_out) *max_out = s.max;
     if (default_out) *default_out = s.dflt;
+  });
+}
+
+efq_status efq_param_get_info(efq_param p, efq_param_info* info_out) {
+  return guarded([&] {
+    require(info_out, "info_out");
+    efq::capi::check_struct_size(info_out->struct_size, efq::capi::kParamInfoV1Size, "info_out");
+    const ParamSpec& s = param_spec(p);
+    efq_param_info full;
+    std::memset(&full, 0, sizeof full);
+    full.param = s.id;
+    full.type = static_cast<efq_param_type>(s.type);
+    full.scope = static_cast<efq_param_scope>(s.scope);
+    full.name = s.name;
+    full.help = s.help;
+    const bool numeric = s.type != ParamType::kString;
+    full.min = numeric ? s.min : 0;
+    full.max = numeric ? s.max : 0;
+    full.default_value = numeric ? s.dflt : 0;
+    full.default_string = s.dflt_string.c_str();  // the table is static: valid for the process
+    efq::capi::copy_out_fitting(full, info_out, efq::capi::kParamInfoV1Size, "info_out");
+  });
+}
+
+efq_status efq_param_list(efq_param* params_out, size_t capacity, size_t* count_out) {
+  return guarded([&] {
+    require(count_out, "count_out");
+    if (capacity > 0) require(params_out, "params_out");
+    const auto& table = efq::capi::param_table();
+    for (size_t i = 0; i < table.size() && i < capacity; ++i) params_out[i] = table[i].id;
+    *count_out = table.size();
   });
 }
 

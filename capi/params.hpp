@@ -14,7 +14,11 @@ struct efq_config;
 
 namespace efq::capi {
 
-enum class ParamType { kInt, kReal, kString };
+enum class ParamType { kInt, kReal, kString };  // values equal efq_param_type's
+
+/// Which calls read a parameter (values equal efq_param_scope's). The CLI offers a parameter on
+/// the commands that make those calls (tools/efficientq/options.cpp).
+enum class ParamScope { kInference, kSegmentation, kEvaluation, kQuantization, kContext };
 
 struct ParamSpec {
   efq_param id;
@@ -25,9 +29,10 @@ struct ParamSpec {
   std::string dflt_string;  // string parameters: the value an unset parameter has
   const char* help;
   void (*check)(const std::string& value);  // string parameters: throws on a bad value; may be null
+  ParamScope scope;
 };
 
-/// Every parameter, in enum order.
+/// Every parameter, in enum order (efq_param_list relies on it).
 const std::vector<ParamSpec>& param_table();
 
 /// The row of `p`; throws kInvalidArgument ("unknown parameter N") when there is none.

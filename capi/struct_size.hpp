@@ -27,12 +27,17 @@ inline constexpr size_t kLayerSolutionInfoV1Size =
     sizeof(size_t) + 8 * sizeof(int64_t) + 2 * sizeof(double);
 // efq_device_info: struct_size, id[64], backend[16], name[128], vendor[128], memory_bytes.
 inline constexpr size_t kDeviceInfoV1Size = sizeof(size_t) + 64 + 16 + 128 + 128 + sizeof(uint64_t);
+// efq_param_info: struct_size, param, type, scope (3 enums of 4 bytes, then 4 of padding), name,
+// help, min, max, default_value, default_string.
+inline constexpr size_t kParamInfoV1Size =
+    sizeof(size_t) + 4 * sizeof(int32_t) + 3 * sizeof(const char*) + 3 * sizeof(double);
 
 static_assert(kProgressV1Size <= sizeof(efq_progress) && kModelInfoV1Size <= sizeof(efq_model_info) &&
                   kEfqSizeV1Size <= sizeof(efq_efq_size) &&
                   kConvGeometryV1Size <= sizeof(efq_conv_geometry) &&
                   kLayerSolutionInfoV1Size <= sizeof(efq_layer_solution_info) &&
-                  kDeviceInfoV1Size <= sizeof(efq_device_info),
+                  kDeviceInfoV1Size <= sizeof(efq_device_info) &&
+                  kParamInfoV1Size <= sizeof(efq_param_info),
               "a public struct only grows");
 
 /// Throws kInvalidArgument when `struct_size` is below the first version's size.

@@ -25,9 +25,10 @@ echo
 echo "== Segment again with the quantized model =="
 "$cli" segment "$out/brain_w4a8.onnx" "$data"/imagesTs/*_0000.nii.gz -o "$out/colin_seg_w4a8.nii.gz"
 echo
-echo "== Look at it: FP32 (orange) vs W4A8 (sky blue) contours, one coronal slice =="
+echo "== Look at it: FP32 (orange) vs W4A8 (sky blue) contours, one coronal slice, 4x4 pixels per voxel =="
 "$cli" overlay "$data"/imagesTs/*_0000.nii.gz "$out/colin_seg_fp32.nii.gz" \
-  --compare "$out/colin_seg_w4a8.nii.gz" --plane coronal -o "$out/fp32_vs_w4a8_coronal.png"
+  --compare "$out/colin_seg_w4a8.nii.gz" --plane coronal --scale 4 \
+  -o "$out/fp32_vs_w4a8_coronal.png"
 echo
 echo "Outputs in $out/: segmentations, the quantized model, its report (per-layer errors,"
 echo "scales, times, input checksums, FP32 vs quantized Dice) and the overlay PNG."

@@ -10,12 +10,6 @@
 
 namespace efq {
 
-namespace {
-// Buffers below 64 KiB come from malloc's free lists without page faults; only larger ones,
-// which glibc maps and unmaps each time, are worth pooling.
-constexpr size_t kPoolMinFloats = 16384;
-}  // namespace
-
 std::map<std::string, OpFn>& op_registry() {
   static std::map<std::string, OpFn> r;
   return r;
@@ -63,6 +57,10 @@ int Executor::sole_producer_for(int value, const std::string& op) const {
   if (std::find(g_.outputs.begin(), g_.outputs.end(), value) != g_.outputs.end()) return -1;
   const int in = g_.nodes[producer].inputs.empty() ? -1 : g_.nodes[producer].inputs[0];
   return in >= 0 && !g_.values[in].constant ? producer : -1;
+}
+
+Executor::Executor(Graph& g, Backend& backend) : Executor(static_cast<const Graph&>(g), backend) {
+  mutable_g_ = &g;
 }
 
 int Executor::enable_int8() {
@@ -167,11 +165,10 @@ void Executor::plan_buffers(const std::vector<Tensor>& inputs) {
   if (key == plan_key_ && !plan_shapes_.empty()) return;
   plan_key_ = key;
   plan_shapes_.clear();
-  pool_.clear();
-  pool_floats_ = pool_limit_floats_ = 0;
+  pool_.reset(0);
   try {
     plan_shapes_ = infer_shapes(key);
-    pool_limit_floats_ = static_cast<size_t>(peak_activation_bytes(plan_shapes_) / 4);
+    pool_.reset(static_cast<size_t>(peak_activation_bytes(plan_shapes_) / 4));
   } catch (const Error&) {
     plan_shapes_.clear();  // no plan, no pooling: the run itself reports what is wrong
   }
@@ -185,44 +182,10 @@ std::vector<Tensor> Executor::execute(std::vector<Tensor> inputs, bool shapes_on
   if (!shapes_only) plan_buffers(inputs);
   std::vector<Tensor> vals(g_.values.size());
   std::vector<bool> ready(g_.values.size(), false);
-  // The pool plus the live activations stay within the planned peak (the memory check's estimate).
   auto live_floats = [&] {
     size_t n = 0;
     for (const Tensor& t : vals) n += t.f.capacity();
     return n;
-  };
-  auto trim_pool = [&](size_t extra) {
-    const size_t live = live_floats() + extra;
-    while (!pool_.empty() && pool_floats_ + live > pool_limit_floats_) {
-      pool_floats_ -= pool_.begin()->first;  // the smallest first
-      pool_.erase(pool_.begin());
-    }
-  };
-  auto recycle = [&](Tensor& t) {
-    const size_t cap = t.f.capacity();
-    if (cap >= kPoolMinFloats && pool_limit_floats_ > 0) {
-      std::vector<float> f = std::move(t.f);
-      t = Tensor();
-      f.clear();
-      pool_.emplace(cap, std::move(f));
-      pool_floats_ += cap;
-      trim_pool(0);
-    } else {
-      t = Tensor();
-    }
-  };
-  auto take_buffer = [&](int value, Tensor& t) {
-    if (plan_shapes_.size() != g_.values.size()) return;
-    const size_t n = static_cast<size_t>(std::max<int64_t>(shape_numel(plan_shapes_[value]), 0));
-    if (n < kPoolMinFloats) return;
-    auto it = pool_.lower_bound(n);
-    if (it == pool_.end()) {
-      trim_pool(n);
-      return;
-    }
-    pool_floats_ -= it->first;
-    t.f = std::move(it->second);
-    pool_.erase(it);
   };
   for (size_t k = 0; k < inputs.size(); ++k) {
     const Value& v = g_.values[g_.inputs[k]];
@@ -259,8 +222,11 @@ std::vector<Tensor> Executor::execute(std::vector<Tensor> inputs, bool shapes_on
         ctx.in.push_back(&vals[in]);
       }
     }
-    if (before && !shapes_only) {
-      before(static_cast<int>(k), ctx.in);
+    if (before && !shapes_only) before(static_cast<int>(k), ctx.in);
+    if (rewrite && !shapes_only) {
+      if (!mutable_g_)
+        fail(ErrorCode::kInternal, "Executor: a rewrite hook on an executor of a const graph");
+      rewrite(static_cast<int>(k), *mutable_g_, ctx.in);
       // The hook may have added inputs (a bias) or replaced constants.
       ctx.in.resize(n.inputs.size(), nullptr);
       for (size_t i = 0; i < n.inputs.size(); ++i)
@@ -269,7 +235,10 @@ std::vector<Tensor> Executor::execute(std::vector<Tensor> inputs, bool shapes_on
     }
     std::vector<Tensor> outs(n.outputs.size());
     if (!shapes_only)
-      for (size_t o = 0; o < outs.size(); ++o) take_buffer(n.outputs[o], outs[o]);
+      for (size_t o = 0; o < outs.size(); ++o)
+        if (plan_shapes_.size() == g_.values.size())
+          outs[o].f = pool_.take(static_cast<size_t>(std::max<int64_t>(shape_numel(plan_shapes_[n.outputs[o]]), 0)),
+                                 live_floats());
     for (Tensor& t : outs) ctx.out.push_back(&t);
     try {
       fns_[k](ctx);
@@ -291,7 +260,11 @@ std::vector<Tensor> Executor::execute(std::vector<Tensor> inputs, bool shapes_on
     }
     if (observer && !shapes_only) observer(static_cast<int>(k), vals[n.outputs[0]]);
     for (int in : used)
-      if (in >= 0 && !g_.values[in].constant && last_use_[in] == static_cast<int>(k)) recycle(vals[in]);
+      if (in >= 0 && !g_.values[in].constant && last_use_[in] == static_cast<int>(k)) {
+        std::vector<float> buf = std::move(vals[in].f);
+        vals[in] = Tensor();
+        pool_.give(std::move(buf), live_floats());
+      }
   }
   std::vector<Tensor> result;
   for (int o : g_.outputs) {

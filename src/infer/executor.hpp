@@ -9,6 +9,7 @@
 
 #include "backends/backend.hpp"
 #include "graph/graph.hpp"
+#include "infer/buffer_pool.hpp"
 
 namespace efq {
 
@@ -17,7 +18,10 @@ using OpFn = void (*)(OpContext&);
 
 class Executor {
  public:
+  /// An executor that only reads `g` (the `rewrite` hook is refused).
   Executor(const Graph& g, Backend& backend);
+  /// An executor whose `rewrite` hook may change `g` while it runs (the quantizer's pass).
+  Executor(Graph& g, Backend& backend);
 
   /// Runs the graph on `inputs` (graph-input order); returns the graph outputs in order.
   std::vector<Tensor> run(std::vector<Tensor> inputs);
@@ -36,14 +40,21 @@ class Executor {
 
   /// Called after each node with its index and first output (e.g. to record layer outputs).
   std::function<void(int node, const Tensor& out)> observer;
-  /// Called before each node with its index and inputs; may change the node's constants and
-  /// attributes in the graph (the quantizer does), which the node then runs with.
+  /// Called before each node with its index and inputs; must not change the graph.
   std::function<void(int node, const std::vector<const Tensor*>& inputs)> before;
+  /// Called before each node (after `before`) with the graph given to the mutable constructor:
+  /// may replace node `node`'s constants, change its attributes, add constant values and
+  /// inputs (a bias) and set the parameters of an activation quantizer node, which the node then
+  /// runs with (its constant inputs are re-read after the call). It must not add, remove or
+  /// reorder nodes or change non-constant values. Set on a read-only executor, run() throws
+  /// kInternal.
+  std::function<void(int node, Graph& g, const std::vector<const Tensor*>& inputs)> rewrite;
 
  private:
   std::vector<Tensor> execute(std::vector<Tensor> inputs, bool shapes_only,
                               std::vector<Shape>* shapes_out);
   const Graph& g_;
+  Graph* mutable_g_ = nullptr;  // the same graph, when constructed mutable (for `rewrite`)
   Backend& be_;
   std::vector<int> last_use_;
   std::vector<OpFn> fns_;
@@ -62,9 +73,7 @@ class Executor {
   /// The node computing `value` when it is an `op` node, `value` has no other reader and is
   /// no graph output, and the node reads a computed (non-constant) input; else −1.
   int sole_producer_for(int value, const std::string& op) const;
-  std::multimap<size_t, std::vector<float>> pool_;  // capacity (floats) -> buffer
-  size_t pool_floats_ = 0;
-  size_t pool_limit_floats_ = 0;  // the run's peak live activations: the pool never holds more
+  BufferPool pool_;               // bounded by the planned peak of live activations
   std::vector<Shape> plan_key_;   // the input shapes plan_shapes_ was computed for
   std::vector<Shape> plan_shapes_;
 };

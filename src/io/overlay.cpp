@@ -256,9 +256,36 @@ Overlay render_overlay(const Image& image, const Image& seg, const Image* compar
   return out;
 }
 
+namespace {
+
+void check_scale(int64_t scale) {
+  if (scale < 1 || scale > kMaxOverlayScale)
+    fail(ErrorCode::kInvalidArgument, "overlay scale " + std::to_string(scale) +
+                                          " is out of [1, " + std::to_string(kMaxOverlayScale) +
+                                          "] (pixels per voxel)");
+}
+
+}  // namespace
+
+RgbImage scale_picture(const RgbImage& picture, int64_t scale) {
+  check_scale(scale);
+  RgbImage out;
+  out.width = picture.width * scale;
+  out.height = picture.height * scale;
+  out.rgb.resize(static_cast<size_t>(out.width * out.height * 3));
+  for (int64_t r = 0; r < out.height; ++r)
+    for (int64_t c = 0; c < out.width; ++c) {
+      const int64_t at = 3 * (c / scale + picture.width * (r / scale));
+      const uint8_t* from = &picture.rgb[static_cast<size_t>(at)];
+      std::copy(from, from + 3, &out.rgb[static_cast<size_t>(3 * (c + out.width * r))]);
+    }
+  return out;
+}
+
 Overlay write_overlay_png(const std::string& image_path, const std::string& seg_path,
                           const std::string& compare_path, Plane plane, int64_t slice,
-                          const std::string& png_path) {
+                          const std::string& png_path, int64_t scale) {
+  check_scale(scale);  // before reading anything
   const Image image = read_nifti(image_path);
   const Image seg = read_nifti(seg_path);
   Image compare;
@@ -270,6 +297,12 @@ Overlay write_overlay_png(const std::string& image_path, const std::string& seg_
   opt.seg_name = seg_path;
   opt.compare_name = compare_path;
   Overlay ov = render_overlay(image, seg, compare_path.empty() ? nullptr : &compare, opt);
+  if (scale != 1) {
+    ov.picture = scale_picture(ov.picture, scale);
+    ov.pixel_mm[0] /= static_cast<double>(scale);
+    ov.pixel_mm[1] /= static_cast<double>(scale);
+    ov.scale = scale;
+  }
 
   PngInfo info;
   info.pixel_mm[0] = ov.pixel_mm[0];
@@ -284,6 +317,8 @@ Overlay write_overlay_png(const std::string& image_path, const std::string& seg_
                      kView[static_cast<int>(plane)] + window + "; contours: " + seg_path +
                      " orange";
   if (!compare_path.empty()) what += ", " + compare_path + " sky blue, both bluish green";
+  if (scale != 1)
+    what += "; " + std::to_string(scale) + "x" + std::to_string(scale) + " pixels per voxel";
   info.text = {{"Software", std::string("efficientq ") + EFQ_VERSION_STRING_BUILD},
                {"Description", what}};
   write_png_rgb(png_path, ov.picture, info);

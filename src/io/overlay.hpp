@@ -9,8 +9,8 @@
 // The stored voxel axes are matched to the world axes R, A, S (NIfTI's RAS+ world, sform or
 // qform) by the one-to-one assignment that maximises the sum of |cosines| between each voxel
 // axis and its world axis, so oblique scans get the nearest plane and the three planes always
-// use three different voxel axes. One voxel is one pixel (no resampling); the voxel size goes
-// into the PNG's pHYs chunk.
+// use three different voxel axes. One voxel is one pixel (no resampling), or scale x scale pixels
+// (replicated, for screens); the pixel size goes into the PNG's pHYs chunk.
 #pragma once
 
 #include <cstdint>
@@ -71,7 +71,8 @@ struct Overlay {
   SliceAxes axes;
   int64_t slice = 0;            ///< the slice drawn (voxel index along axes.normal)
   double window[2] = {0, 0};    ///< intensities shown as black and as white
-  double pixel_mm[2] = {0, 0};  ///< voxel size along the picture's columns and rows
+  double pixel_mm[2] = {0, 0};  ///< pixel size (mm) along the picture's columns and rows
+  int64_t scale = 1;            ///< pixels per voxel along each axis
 };
 
 /// Renders one slice of `image` in grey and the contours of `seg` (and of `compare` when not
@@ -90,13 +91,27 @@ struct Overlay {
 Overlay render_overlay(const Image& image, const Image& seg, const Image* compare,
                        const OverlayOptions& options);
 
-/// Reads the NIfTI files, renders (errors name the files) and writes the picture as a PNG,
-/// atomically (write_png_rgb), with tEXt chunks saying what it shows. `compare_path` empty:
-/// no comparison. Throws what read_nifti, render_overlay and write_png_rgb throw; no file is
-/// left behind on failure.
+/// The largest pixels-per-voxel factor write_overlay_png accepts (a 512 x 512 slice at 16 is
+/// 8192 x 8192 pixels, 192 MiB of RGB).
+inline constexpr int64_t kMaxOverlayScale = 16;
+
+/// `picture` enlarged `scale` times along both axes by pixel replication: pixel (r, c) of the
+/// result is pixel (r / scale, c / scale) of `picture` (no interpolation, so contours stay
+/// exactly one voxel wide and colours stay exact). Throws kInvalidArgument unless
+/// 1 <= scale <= kMaxOverlayScale. Thread-safe.
+/// @since 0.1
+RgbImage scale_picture(const RgbImage& picture, int64_t scale);
+
+/// Reads the NIfTI files, renders (errors name the files), enlarges the picture `scale` times
+/// (scale_picture; 1 = one pixel per voxel; the pHYs pixel size is divided by `scale`) and
+/// writes it as a PNG, atomically (write_png_rgb), with tEXt chunks saying what it shows.
+/// `compare_path` empty: no comparison. Throws kInvalidArgument for a scale outside
+/// 1..kMaxOverlayScale (before reading anything), and what read_nifti, render_overlay and
+/// write_png_rgb throw; no file is left behind on failure. The returned Overlay holds the
+/// enlarged picture and pixel size.
 /// @since 0.1
 Overlay write_overlay_png(const std::string& image_path, const std::string& seg_path,
                           const std::string& compare_path, Plane plane, int64_t slice,
-                          const std::string& png_path);
+                          const std::string& png_path, int64_t scale = 1);
 
 }  // namespace efq::io

@@ -18,9 +18,9 @@ namespace {
 using Clock = std::chrono::steady_clock;
 double since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
-// The quantizing pass: the executor's `before` hook runs each step on the node about to run.
-// The hook changes `g` (the executor holds it as const Graph&): it only calibrates the node
-// about to run or replaces the constants of the layer about to run, which the executor re-reads.
+// The quantizing pass: the executor's `rewrite` hook runs each step on the node about to run:
+// it calibrates the activation quantizer about to run or replaces the constants of the layer
+// about to run (Executor::rewrite's contract), which the executor re-reads.
 class QuantizingPass {
  public:
   QuantizingPass(Graph& g, Backend& be, const Tensor& calib, const Conventions& conv,
@@ -34,7 +34,10 @@ class QuantizingPass {
 
   void run() {
     Executor ex(g_, be_);
-    ex.before = [this](int k, const std::vector<const Tensor*>& in) { before(k, in); };
+    ex.rewrite = [this](int k, Graph& g, const std::vector<const Tensor*>& in) {
+      if (&g != &g_) fail(ErrorCode::kInternal, "quantizing pass: the executor runs another graph");
+      before(k, in);
+    };
     std::vector<Tensor> in{calib_};
     ex.run(std::move(in));
   }

@@ -6,6 +6,50 @@
 
 namespace efq::quant {
 
+namespace {
+
+// The report's "budget" section (issue 15 item 3).
+nlohmann::ordered_json budget_json(const BudgetResult& b, const QuantOptions& opt) {
+  nlohmann::ordered_json bj;
+  bj["target_fidelity"] = b.target;
+  bj["wbits_choices"] = b.choices;
+  bj["rule"] =
+      "layers ranked by sensitivity per packed byte (single-layer crop fidelities at the "
+      "choices); along that path, the crop fidelity of the quantized network against the "
+      "FP32 network measured at step 0, then by bisection in packed bytes, for the fewest bytes with "
+      "fidelity >= target";
+  bj["search_iterations"] = b.search_iterations;
+  bj["max_measurements"] = kBudgetMeasurements;
+  bj["path_steps"] = b.path_steps;
+  bj["chosen_step"] = b.chosen_step;
+  bj["measurements"] = nlohmann::ordered_json::array();
+  for (const BudgetMeasurement& m : b.measurements)
+    bj["measurements"].push_back({{"path_step", m.path_step},
+                                  {"wbits", m.wbits},
+                                  {"packed_weight_bytes", m.packed_bytes},
+                                  {"predicted_drop", m.predicted_drop},
+                                  {"crop_fidelity", m.crop_fidelity},
+                                  {"seconds", m.seconds}});
+  bj["layers"] = nlohmann::ordered_json::array();
+  for (size_t l = 0; l < b.layers.size(); ++l)
+    bj["layers"].push_back({{"name", b.layers[l]},
+                            {"weights", b.weights[l]},
+                            {"wbits", b.wbits[l]},
+                            {"chosen", b.free[l]},
+                            {"packed_weight_bytes", packed_bytes(b.weights[l], b.wbits[l])}});
+  bj["packed_weight_bytes"] = b.packed_bytes;
+  bj["uniform_wbits"] = opt.wbits;
+  bj["uniform_packed_weight_bytes"] = b.uniform_packed_bytes;
+  bj["crop_fidelity"] = b.crop_fidelity;
+  bj["met"] = b.crop_fidelity >= b.target;
+  bj["final_from_search"] = b.final_from_search;
+  bj["seconds_sensitivity"] = b.seconds_sensitivity;
+  bj["seconds_search"] = b.seconds_search;
+  return bj;
+}
+
+}  // namespace
+
 std::string report_json(const QuantResult& r, const QuantOptions& opt, const ReportInputs& in) {
   nlohmann::ordered_json j;
   j["library"] = {{"name", "libefficientq"}, {"version", EFQ_VERSION_STRING_BUILD}};
@@ -68,45 +112,7 @@ std::string report_json(const QuantResult& r, const QuantOptions& opt, const Rep
     }
     j["sensitivity"] = sj;
   }
-  if (r.has_budget) {
-    const BudgetResult& b = r.budget;
-    nlohmann::ordered_json bj;
-    bj["target_fidelity"] = b.target;
-    bj["wbits_choices"] = b.choices;
-    bj["rule"] =
-        "layers ranked by sensitivity per packed byte (single-layer crop fidelities at the "
-        "choices); along that path, the crop fidelity of the quantized network against the "
-        "FP32 network measured at step 0, then by bisection in packed bytes, for the fewest bytes with "
-        "fidelity >= target";
-    bj["search_iterations"] = b.search_iterations;
-    bj["max_measurements"] = kBudgetMeasurements;
-    bj["path_steps"] = b.path_steps;
-    bj["chosen_step"] = b.chosen_step;
-    bj["measurements"] = nlohmann::ordered_json::array();
-    for (const BudgetMeasurement& m : b.measurements)
-      bj["measurements"].push_back({{"path_step", m.path_step},
-                                    {"wbits", m.wbits},
-                                    {"packed_weight_bytes", m.packed_bytes},
-                                    {"predicted_drop", m.predicted_drop},
-                                    {"crop_fidelity", m.crop_fidelity},
-                                    {"seconds", m.seconds}});
-    bj["layers"] = nlohmann::ordered_json::array();
-    for (size_t l = 0; l < b.layers.size(); ++l)
-      bj["layers"].push_back({{"name", b.layers[l]},
-                              {"weights", b.weights[l]},
-                              {"wbits", b.wbits[l]},
-                              {"chosen", b.free[l]},
-                              {"packed_weight_bytes", packed_bytes(b.weights[l], b.wbits[l])}});
-    bj["packed_weight_bytes"] = b.packed_bytes;
-    bj["uniform_wbits"] = opt.wbits;
-    bj["uniform_packed_weight_bytes"] = b.uniform_packed_bytes;
-    bj["crop_fidelity"] = b.crop_fidelity;
-    bj["met"] = b.crop_fidelity >= b.target;
-    bj["final_from_search"] = b.final_from_search;
-    bj["seconds_sensitivity"] = b.seconds_sensitivity;
-    bj["seconds_search"] = b.seconds_search;
-    j["budget"] = bj;
-  }
+  if (r.has_budget) j["budget"] = budget_json(r.budget, opt);
   j["layers"] = nlohmann::ordered_json::array();
   int quantized = 0;
   SolveTimes phases;

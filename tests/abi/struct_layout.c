@@ -42,6 +42,18 @@ PIN_OFFSET(efq_device_info, backend, 72);
 PIN_OFFSET(efq_device_info, name, 88);
 PIN_OFFSET(efq_device_info, vendor, 216);
 PIN_OFFSET(efq_device_info, memory_bytes, 344);
+_Static_assert(sizeof(efq_param_type) == 4 && sizeof(efq_param_scope) == 4, "enums are int-sized");
+PIN_SIZE(efq_param_info, 72);
+PIN_OFFSET(efq_param_info, struct_size, 0);
+PIN_OFFSET(efq_param_info, param, 8);
+PIN_OFFSET(efq_param_info, type, 12);
+PIN_OFFSET(efq_param_info, scope, 16);
+PIN_OFFSET(efq_param_info, name, 24);
+PIN_OFFSET(efq_param_info, help, 32);
+PIN_OFFSET(efq_param_info, min, 40);
+PIN_OFFSET(efq_param_info, max, 48);
+PIN_OFFSET(efq_param_info, default_value, 56);
+PIN_OFFSET(efq_param_info, default_string, 64);
 
 /* Experimental header: no ABI promise, but a change should still be deliberate. */
 PIN_SIZE(efq_conv_geometry, 152);

@@ -20,6 +20,12 @@ for plane in axial coronal sagittal; do
   cat "$tmp/$plane.txt"
 done
 "$cli" overlay "$img" "$tmp/seg.nii.gz" --slice 100 -o "$tmp/out/axial100.png" >/dev/null
+# --scale: the coronal picture above with each voxel as 3x3 pixels, and an explicit --scale 1.
+"$cli" overlay "$img" "$tmp/seg.nii.gz" --compare "$truth" --plane coronal --scale 3 \
+  -o "$tmp/out/coronal_x3.png" --json "$tmp/coronal_x3.json" >/dev/null
+"$cli" overlay "$img" "$tmp/seg.nii.gz" --compare "$truth" --plane coronal --scale 1 \
+  -o "$tmp/out/coronal_x1.png" >/dev/null
+cmp "$tmp/out/coronal.png" "$tmp/out/coronal_x1.png" || { echo "FAIL: --scale 1 differs from the default"; exit 1; }
 
 # The same three volumes stored in another voxel order (P, I, R: sagittal slices first, two axes
 # flipped), and the stored index of the anatomical slices drawn above.
@@ -155,6 +161,16 @@ for plane in ("axial", "coronal", "sagittal"):
     assert np.array_equal(pic, pir), f"{plane}: the P,I,R-stored copy gives another picture"
     print(f"ok   pir_{plane}.png: identical from the P,I,R-stored copy")
 check(f"{tmp}/out/axial100.png", "axial", 100, False)
+
+# --scale 3: three times the width and height, every pixel the scale-1 picture's (r // 3, c // 3).
+import json
+base, _ = read_png(f"{tmp}/out/coronal.png")
+big, big_text = read_png(f"{tmp}/out/coronal_x3.png")
+assert big.shape == (3 * base.shape[0], 3 * base.shape[1], 3), (big.shape, base.shape)
+assert np.array_equal(big, np.repeat(np.repeat(base, 3, axis=0), 3, axis=1)), "not replicated"
+assert "3x3 pixels per voxel" in big_text.get("Description", ""), big_text
+assert json.load(open(f"{tmp}/coronal_x3.json"))["scale"] == 3
+print(f"ok   coronal_x3.png: {big.shape[1]}x{big.shape[0]}, each pixel of coronal.png as 3x3")
 PY
 
 # Bad inputs: exit 1 (2 for usage), one line on stderr naming what is wrong, no file left.
@@ -192,6 +208,12 @@ expect_error "not png" 1 "must end in .png" -- "$cli" overlay "$img" "$tmp/seg.n
 expect_error "bad plane" 2 "--plane takes axial, coronal or sagittal" -- \
   "$cli" overlay "$img" "$tmp/seg.nii.gz" --plane oblique -o "$bad"
 expect_error "no output" 2 "overlay needs -o SLICE.png" -- "$cli" overlay "$img" "$tmp/seg.nii.gz"
+expect_error "scale 0" 1 "overlay scale 0 is out of [1, 16] (pixels per voxel)" -- \
+  "$cli" overlay "$img" "$tmp/seg.nii.gz" --scale 0 -o "$bad"
+expect_error "scale 17" 1 "overlay scale 17 is out of [1, 16]" -- \
+  "$cli" overlay "$img" "$tmp/seg.nii.gz" --scale 17 -o "$bad"
+expect_error "scale not a number" 2 "--scale: 'big' is not an integer" -- \
+  "$cli" overlay "$img" "$tmp/seg.nii.gz" --scale big -o "$bad"
 left=$(ls -A "$tmp" | grep -E '^bad|\.tmp-' || true)
 [ -z "$left" ] || { echo "FAIL: files left behind: $left"; fails=$((fails + 1)); }
 "$cli" overlay --help | grep -q "patient right on the picture's" || { echo "FAIL: --help"; fails=$((fails + 1)); }

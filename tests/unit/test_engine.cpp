@@ -146,3 +146,39 @@ TEST_CASE("a QDQ model written by onnxruntime's quantize_static runs like it doe
   CHECK(static_cast<double>(same) / static_cast<double>(vox) > 0.995);
   CHECK(!g.weight_quant.empty());  // the int8 weights were recognised as codes
 }
+
+TEST_CASE("a rewrite hook changes the node about to run; a const graph's executor refuses one") {
+  Graph g = import_onnx_file(kFix + "uresq.onnx");
+  const Tensor x = test::read_npy(kFix + "uresq.input.npy");
+  const Tensor fp = run_model(g, x);
+  const std::vector<int> layers = quantizable_nodes(g);
+  REQUIRE(!layers.empty());
+  const int first = layers.front();
+  auto be = create_backend("cpu", 0);
+  {
+    Executor ex(g, *be);  // mutable: the rewrite zeroes the first layer's weights as it runs
+    int rewrites = 0;
+    ex.rewrite = [&](int k, Graph& graph, const std::vector<const Tensor*>&) {
+      CHECK(&graph == &g);
+      ++rewrites;
+      if (k != first) return;
+      Tensor& w = graph.values[graph.nodes[k].inputs[1]].data;
+      for (int64_t i = 0; i < w.numel(); ++i) w.data()[i] = 0.0f;
+    };
+    std::vector<Tensor> in{x};
+    const Tensor out = ex.run(std::move(in)).at(0);
+    CHECK(rewrites == static_cast<int>(g.nodes.size()));
+    CHECK(test::max_abs_diff(out, fp) > 1e-3f);  // the node ran with the rewritten weights
+    CHECK(test::max_abs_diff(out, run_model(g, x)) == 0.0f);  // and the graph kept them
+  }
+  const Graph& read_only = g;
+  Executor ex(read_only, *be);
+  ex.rewrite = [](int, Graph&, const std::vector<const Tensor*>&) {};
+  std::vector<Tensor> in{x};
+  try {
+    ex.run(std::move(in));
+    FAIL("a rewrite hook ran on a const graph");
+  } catch (const Error& e) {
+    CHECK(e.code() == ErrorCode::kInternal);
+  }
+}

@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <cstring>
 #include <fstream>
 #include <map>
 #include <memory>
@@ -218,4 +219,75 @@ TEST_CASE("weight width choices without a budget fidelity are refused by the opt
                        doctest::Contains("need a budget fidelity"), Error);
   REQUIRE(efq_config_set_real(cfg.get(), EFQ_PARAM_BUDGET_FIDELITY, 0.9) == EFQ_OK);
   CHECK(capi::quant_options(cfg.get()).wbits_choices == std::vector<int>{2, 4});
+}
+
+TEST_CASE("efq_param_list and efq_param_get_info give every table row, in increasing value") {
+  size_t n = 0;
+  REQUIRE(efq_param_list(nullptr, 0, &n) == EFQ_OK);
+  REQUIRE(n == capi::param_table().size());
+  std::vector<efq_param> all(n + 2, static_cast<efq_param>(-1));
+  size_t n2 = 0;
+  REQUIRE(efq_param_list(all.data(), n - 1, &n2) == EFQ_OK);  // a short buffer: n - 1 written
+  CHECK(n2 == n);
+  CHECK(all[n - 1] == static_cast<efq_param>(-1));
+  REQUIRE(efq_param_list(all.data(), all.size(), &n2) == EFQ_OK);
+  CHECK(all[n] == static_cast<efq_param>(-1));
+  CHECK(efq_param_list(nullptr, 1, &n2) == EFQ_ERR_INVALID_ARGUMENT);
+  CHECK(efq_param_list(all.data(), 1, nullptr) == EFQ_ERR_INVALID_ARGUMENT);
+  for (size_t i = 0; i < n; ++i) {
+    const capi::ParamSpec& s = capi::param_table()[i];
+    CAPTURE(s.name);
+    CHECK(all[i] == s.id);
+    if (i > 0) CHECK(static_cast<int>(all[i - 1]) < static_cast<int>(all[i]));
+    efq_param_info info{};
+    info.struct_size = sizeof info;
+    REQUIRE(efq_param_get_info(s.id, &info) == EFQ_OK);
+    CHECK(info.param == s.id);
+    CHECK(static_cast<int>(info.type) == static_cast<int>(s.type));
+    CHECK(static_cast<int>(info.scope) == static_cast<int>(s.scope));
+    CHECK(std::string(info.name) == s.name);
+    CHECK(std::string(info.help) == s.help);
+    CHECK(std::string(info.help).size() > 5);
+    if (s.type == ParamType::kString) {
+      CHECK(std::string(info.default_string) == s.dflt_string);
+      CHECK(info.min == 0);
+      CHECK(info.max == 0);
+    } else {
+      double lo = 0, hi = 0, d = 0;
+      REQUIRE(efq_param_bounds(s.id, &lo, &hi, &d) == EFQ_OK);
+      CHECK(info.min == lo);
+      CHECK(info.max == hi);
+      CHECK(info.default_value == d);
+      CHECK(std::string(info.default_string).empty());
+    }
+  }
+  // The scopes the calls read (spot checks against what capi/ does with each parameter).
+  efq_param_info info{};
+  info.struct_size = sizeof info;
+  REQUIRE(efq_param_get_info(EFQ_PARAM_MEMORY_LIMIT_MB, &info) == EFQ_OK);
+  CHECK(info.scope == EFQ_SCOPE_CONTEXT);  // the one efq_context_set_int takes
+  REQUIRE(efq_param_get_info(EFQ_PARAM_SPLIT, &info) == EFQ_OK);
+  CHECK(info.scope == EFQ_SCOPE_EVALUATION);
+  REQUIRE(efq_param_get_info(EFQ_PARAM_ROI_D, &info) == EFQ_OK);
+  CHECK(info.scope == EFQ_SCOPE_INFERENCE);
+  REQUIRE(efq_param_get_info(EFQ_PARAM_WBITS, &info) == EFQ_OK);
+  CHECK(info.scope == EFQ_SCOPE_QUANTIZATION);
+}
+
+TEST_CASE("efq_param_get_info refuses unknown parameters and short structs, writing nothing past") {
+  efq_param_info info{};
+  info.struct_size = sizeof info;
+  CHECK(efq_param_get_info(static_cast<efq_param>(3), &info) == EFQ_ERR_INVALID_ARGUMENT);
+  CHECK(std::string(efq_last_error_message()).find("unknown parameter 3") != std::string::npos);
+  CHECK(efq_param_get_info(EFQ_PARAM_WBITS, nullptr) == EFQ_ERR_INVALID_ARGUMENT);
+  info.struct_size = sizeof(size_t) + 8;
+  CHECK(efq_param_get_info(EFQ_PARAM_WBITS, &info) == EFQ_ERR_INVALID_ARGUMENT);
+  // A first-version struct inside a larger buffer: the bytes after it stay untouched.
+  unsigned char buf[sizeof(efq_param_info) + 16];
+  std::memset(buf, 0xAB, sizeof buf);
+  efq_param_info* p = reinterpret_cast<efq_param_info*>(buf);
+  p->struct_size = sizeof(efq_param_info);
+  REQUIRE(efq_param_get_info(EFQ_PARAM_WBITS, p) == EFQ_OK);
+  CHECK(p->type == EFQ_TYPE_INT);
+  for (size_t i = sizeof(efq_param_info); i < sizeof buf; ++i) CHECK(buf[i] == 0xAB);
 }

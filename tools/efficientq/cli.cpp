@@ -115,64 +115,6 @@ Args parse(int argc, char** argv, const std::vector<std::string>& value_options,
   return a;
 }
 
-const std::vector<std::string> kInferenceOptions = {
-    "--roi", "--overlap", "--blend", "--axes", "--normalize", "--spacing", "--activation",
-    "--threshold", "--device", "--threads", "--int8"};
-
-const char* kInferenceHelp =
-    "  --roi D,H,W            sliding-window size in the network's D,H,W order\n"
-    "  --overlap F            window overlap fraction in [0,1) (default 0.25)\n"
-    "  --blend gaussian|constant\n"
-    "  --axes ijk|kji         network D,H,W = stored voxel axes (i,j,k) or (k,j,i)\n"
-    "  --normalize SPEC       none|zscore|zscore-nonzero|ct:LO,HI|pct:P1,P2; one for all\n"
-    "                         modalities or one per modality joined by ';'\n"
-    "  --spacing X,Y,Z        model voxel spacing in mm (resample when the image differs)\n"
-    "  --activation none|softmax|sigmoid\n"
-    "  --threshold T          sigmoid threshold (default 0.5)\n"
-    "  --device NAME          compute device: cpu, opencl, opencl:N (default: EFQ_DEVICE,\n"
-    "                         else cpu; `efficientq --version` lists the devices)\n"
-    "  --threads N            worker threads (default: all cores)\n"
-    "  --int8 on|off          quantized models: real int8 convolutions where possible (off)\n"
-    "Defaults come from the model's metadata (see docs/model-metadata.md).\n";
-
-void apply_inference_options(const Args& a, efq_config* cfg) {
-  if (a.has("--roi")) {
-    auto v = split(a.get("--roi"), ',');
-    if (v.size() != 3) throw Failure("--roi needs D,H,W", 2);
-    check(efq_config_set_int(cfg, EFQ_PARAM_ROI_D, to_int("--roi", v[0])), "--roi");
-    check(efq_config_set_int(cfg, EFQ_PARAM_ROI_H, to_int("--roi", v[1])), "--roi");
-    check(efq_config_set_int(cfg, EFQ_PARAM_ROI_W, to_int("--roi", v[2])), "--roi");
-  }
-  if (a.has("--spacing")) {
-    auto v = split(a.get("--spacing"), ',');
-    if (v.size() != 3) throw Failure("--spacing needs X,Y,Z", 2);
-    check(efq_config_set_real(cfg, EFQ_PARAM_SPACING_X, to_real("--spacing", v[0])), "--spacing");
-    check(efq_config_set_real(cfg, EFQ_PARAM_SPACING_Y, to_real("--spacing", v[1])), "--spacing");
-    check(efq_config_set_real(cfg, EFQ_PARAM_SPACING_Z, to_real("--spacing", v[2])), "--spacing");
-  }
-  if (a.has("--overlap"))
-    check(efq_config_set_real(cfg, EFQ_PARAM_OVERLAP, to_real("--overlap", a.get("--overlap"))),
-          "--overlap");
-  if (a.has("--threshold"))
-    check(efq_config_set_real(cfg, EFQ_PARAM_THRESHOLD,
-                              to_real("--threshold", a.get("--threshold"))),
-          "--threshold");
-  if (a.has("--int8")) {
-    const std::string v = a.get("--int8");
-    if (v != "on" && v != "off") throw Failure("--int8 takes on or off", 2);
-    check(efq_config_set_int(cfg, EFQ_PARAM_INT8, v == "on"), "--int8");
-  }
-  if (a.has("--threads"))
-    check(efq_config_set_int(cfg, EFQ_PARAM_THREADS, to_int("--threads", a.get("--threads"))),
-          "--threads");
-  const std::pair<const char*, efq_param> strs[] = {
-      {"--blend", EFQ_PARAM_BLEND},           {"--axes", EFQ_PARAM_AXES},
-      {"--normalize", EFQ_PARAM_NORMALIZATION}, {"--activation", EFQ_PARAM_ACTIVATION},
-      {"--device", EFQ_PARAM_DEVICE}};
-  for (const auto& [opt, param] : strs)
-    if (a.has(opt)) check(efq_config_set_string(cfg, param, a.get(opt).c_str()), opt);
-}
-
 Context::Context(bool quiet) {
   check(efq_context_create(&p), "context");
   if (quiet) set_verbosity(Verbosity::kQuiet);

@@ -1,5 +1,5 @@
 // Shared pieces of the `efficientq` command line: argument parsing, status checking, progress,
-// Ctrl-C, and the inference options common to segment/eval/quantize.
+// Ctrl-C. The options that set library parameters come from the library's table (options.hpp).
 #pragma once
 
 #include <efficientq/efficientq.h>
@@ -31,11 +31,6 @@ struct Args {
 /// non-option word. Unknown options are usage errors.
 Args parse(int argc, char** argv, const std::vector<std::string>& value_options,
            const std::vector<std::string>& flags, const std::vector<std::string>& multi = {});
-
-/// Inference/preprocessing options shared by segment, eval and quantize.
-extern const std::vector<std::string> kInferenceOptions;
-extern const char* kInferenceHelp;
-void apply_inference_options(const Args& a, efq_config* cfg);
 
 /// RAII owners of C handles.
 struct Context {

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli.hpp"
+#include "options.hpp"
 #include "run_stats.hpp"
 
 namespace cli {
@@ -29,9 +30,10 @@ void print_table(const nlohmann::json& ev, const char* title) {
 }  // namespace
 
 int cmd_eval(int argc, char** argv) {
-  std::vector<std::string> opts = kInferenceOptions;
-  for (const char* o : {"--split", "--json", "--reference"}) opts.push_back(o);
-  Args a = parse(argc, argv, opts, {"--help", "--quiet", "--force"});
+  const std::vector<ParamOption> params = param_options({EFQ_SCOPE_INFERENCE, EFQ_SCOPE_EVALUATION});
+  std::vector<std::string> opts{"--json", "--reference"}, flags{"--help", "--quiet", "--force"};
+  add_param_flags(params, opts, flags);
+  Args a = parse(argc, argv, opts, flags);
   if (a.has("--help")) {
     std::printf(
         "usage: efficientq eval MODEL DATASET_DIR [--reference FP32_MODEL] [--split test|train]\n"
@@ -44,7 +46,7 @@ int cmd_eval(int argc, char** argv) {
         "                           of CASE_0000.nii.gz images (classes from the model metadata\n"
         "                           or output channels). With labels, Dice of both models too.\n"
         "%s%s",
-        kForceHelp, kInferenceHelp);
+        kForceHelp, param_help(params).c_str());
     return 0;
   }
   if (a.positional.size() != 2) throw Failure("eval needs MODEL and DATASET_DIR", 2);
@@ -53,8 +55,7 @@ int cmd_eval(int argc, char** argv) {
   check_outputs(a, {"--json"}, inputs);
   Context ctx(a.has("--quiet"));
   Config cfg;
-  apply_inference_options(a, cfg.p);
-  if (a.has("--split")) check(efq_config_set_string(cfg.p, EFQ_PARAM_SPLIT, a.get("--split").c_str()), "--split");
+  apply_param_options(params, a, cfg.p);
   efq_model* m = load_model(ctx, a.positional[0]);
   std::unique_ptr<efq_model, void (*)(efq_model*)> own_m(m, efq_model_destroy);
   std::unique_ptr<efq_model, void (*)(efq_model*)> own_ref(nullptr, efq_model_destroy);

@@ -8,14 +8,15 @@
 namespace cli {
 
 int cmd_overlay(int argc, char** argv) {
-  Args a = parse(argc, argv, {"-o", "--output", "--compare", "--plane", "--slice", "--json"},
+  Args a = parse(argc, argv,
+                 {"-o", "--output", "--compare", "--plane", "--slice", "--scale", "--json"},
                  {"--help", "--quiet", "--force"});
   if (a.has("--help")) {
     std::printf(
         "usage: efficientq overlay IMAGE SEG -o SLICE.png [--compare SEG2]\n"
-        "                          [--plane axial|coronal|sagittal] [--slice N]\n"
+        "                          [--plane axial|coronal|sagittal] [--slice N] [--scale N]\n"
         "Draws one slice of IMAGE (NIfTI) in grey with the contours of the label map SEG, and\n"
-        "writes it as an RGB PNG (one pixel per voxel; written atomically).\n"
+        "writes it as an RGB PNG (one pixel per voxel unless --scale; written atomically).\n"
         "  --compare SEG2  also draw the contours of SEG2 (e.g. FP32 vs quantized model)\n"
         "  --plane P       axial (default), coronal or sagittal, from the image's affine\n"
         "                  (sform, else qform): the slice runs across the voxel axis nearest to\n"
@@ -23,6 +24,9 @@ int cmd_overlay(int argc, char** argv) {
         "  --slice N       0-based voxel index along that axis; default: the slice with the most\n"
         "                  voxels of label != 0 in SEG (the lowest on a tie; the middle one\n"
         "                  if SEG is empty)\n"
+        "  --scale N       draw each voxel as NxN pixels (1..16, default 1), replicated without\n"
+        "                  interpolation: a picture readable on a screen, contours still one\n"
+        "                  voxel wide\n"
         "Orientation (radiological): axial seen from the feet, patient right on the picture's\n"
         "left and anterior at the top; coronal seen from the front, right on the left, superior\n"
         "at the top; sagittal seen from the patient's left, anterior on the left, superior at\n"
@@ -52,12 +56,14 @@ int cmd_overlay(int argc, char** argv) {
     slice = to_int("--slice", a.get("--slice"));
     if (slice < 0) throw Failure("--slice must be >= 0 (leave it out for the default)", 2);
   }
+  // The library checks the range (1..16) before reading anything.
+  const int64_t scale = a.has("--scale") ? to_int("--scale", a.get("--scale")) : 1;
   const std::string compare = a.get("--compare");
   Context ctx(a.has("--quiet"));
   int64_t drawn = -1;
-  check(efq_render_overlay_png(ctx.p, a.positional[0].c_str(), a.positional[1].c_str(),
-                               compare.empty() ? nullptr : compare.c_str(), plane, slice,
-                               out.c_str(), &drawn),
+  check(efq_render_overlay_png_scaled(ctx.p, a.positional[0].c_str(), a.positional[1].c_str(),
+                                      compare.empty() ? nullptr : compare.c_str(), plane, slice,
+                                      scale, out.c_str(), &drawn),
         "drawing the slice");
   if (a.has("--json")) {
     nlohmann::ordered_json j;
@@ -67,6 +73,7 @@ int cmd_overlay(int argc, char** argv) {
     j["plane"] = p;
     j["slice"] = drawn;
     j["slice_chosen"] = slice < 0 ? "most foreground in SEG" : "given";
+    j["scale"] = scale;
     j["png"] = out;
     write_text(a.get("--json"), j.dump(2));
   }

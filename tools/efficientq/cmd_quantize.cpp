@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli.hpp"
+#include "options.hpp"
 #include "run_stats.hpp"
 
 namespace fs = std::filesystem;
@@ -25,43 +26,6 @@ const char* kHelp =
     "for more cases. --calib-dataset uses a case of an nnU-Net v2 raw dataset (default: the\n"
     "first training case in sorted order).\n"
     "\n"
-    "  --wbits 2|3|4|8        weight bits (default 4; first and last layer stay W8)\n"
-    "  --abits 4|8|none       activation bits at quantized layers' inputs (default 8)\n"
-    "  --method efficientq|rtn|mse   EfficientQ (default), round-to-nearest min-max, or\n"
-    "                         MSE-optimal scales without ADMM\n"
-    "  --grid symmetric|asymmetric|faithful   deployable integer grids (default symmetric), or\n"
-    "                         the reference implementation's grid and behaviour (per-tensor)\n"
-    "  --weight-grid odd|full|narrow   the symmetric grid's weight codes below 8 bits: odd\n"
-    "                         (default) the 2^b odd integers in +-(2^b-1), e.g. W2 {-3,-1,1,3}\n"
-    "                         (no zero); full -2^(b-1)..2^(b-1)-1; narrow +-(2^(b-1)-1), 2^b-1\n"
-    "                         levels (W2 ternary). 8-bit weights: -127..127 (255 levels)\n"
-    "  --per-tensor           one weight scale per layer (default: per output channel)\n"
-    "  --sensitivity          before quantizing, each layer's sensitivity at 2/3/4/8 bits: that\n"
-    "                         layer alone projected (no ADMM), the rest FP32; the network's\n"
-    "                         fidelity and output MSE on the centre half of the calibration\n"
-    "                         crop (a table; the report's \"sensitivity\"; cost: layers x 4\n"
-    "                         forward passes on 1/8 of the crop)\n"
-    "  --budget-fidelity F    choose each layer's weight width among --wbits-choices for the\n"
-    "                         fewest packed weight bytes with fidelity >= F (0 < F <= 1) on\n"
-    "                         the calibration crop against the FP32 network: layers ranked by\n"
-    "                         sensitivity per byte, the fidelity measured (at most 5 search\n"
-    "                         quantizations at min(--iters, 50) iterations, then the final one);\n"
-    "                         first/last layer and --layer widths stay; the report's \"budget\"\n"
-    "  --wbits-choices LIST   the widths --budget-fidelity chooses from (default 2,3,4,8)\n"
-    "  --layer NAME=w8,a8|NAME=skip|NAME=a-none   per-layer override (repeatable)\n"
-    "  --no-attention         without the class-balancing attention (ablation)\n"
-    "  --no-regularizer       without the pull towards the FP weights (ablation)\n"
-    "  --body-mask            attention weight 1 where the first modality is 0\n"
-    "  --all-layers           quantize first and last layer at --wbits/--abits too\n"
-    "  --act-scale als|layer|network   activation scales: MSE-optimal (als), or the MSE-optimal,\n"
-    "                         min-max or a step between, whichever gives the smallest error of\n"
-    "                         the layer's output (layer, default) or the network's output\n"
-    "                         (network: 5 forward passes per layer); --grid faithful uses als\n"
-    "  --iters N --rho R --eta E   ADMM iterations (at most 200) and multipliers (10, 1)\n"
-    "  --early-stop           end a layer's ADMM once its iterate stops changing or its loss\n"
-    "                         plateaus over a whole rho phase (default off; 8-bit weights always\n"
-    "                         run at most 10 iterations)\n"
-    "  --calib-crop D,H,W     calibration crop (default: METHOD rule min(s,192)//64*64)\n"
     "  --format qdq|fakequant|efq (default: efq for a .efq output, else qdq)\n"
     "                         QDQ ONNX: int8 weight codes + DequantizeLinear, activations as\n"
     "                         QuantizeLinear/DequantizeLinear (default); or FP32 weights holding\n"
@@ -73,8 +37,7 @@ const char* kHelp =
     "  --json REPORT.json     the report: per layer scales, errors, iterations, times; inputs'\n"
     "                         SHA-256; configuration; Dice and fidelity with --eval\n"
     "  --quiet                no progress\n"
-    "  --force                allow OUT (or --json) to overwrite MODEL or a calibration image\n"
-    "Inference/preprocessing options (as for segment):\n";
+    "  --force                allow OUT (or --json) to overwrite MODEL or a calibration image\n";
 
 std::vector<std::vector<std::string>> dataset_case(const std::string& dir, const std::string& name) {
   std::ifstream f(fs::path(dir) / "dataset.json");
@@ -129,18 +92,15 @@ nlohmann::json evaluate(const Context& ctx, efq_model* q, efq_model* fp, const s
 }  // namespace
 
 int cmd_quantize(int argc, char** argv) {
-  std::vector<std::string> opts = kInferenceOptions;
-  for (const char* o : {"-o", "--output", "--calib-dataset", "--calib-case", "--wbits", "--abits",
-                        "--method", "--grid", "--layer", "--iters", "--rho", "--eta",
-                        "--calib-crop", "--eval", "--json", "--format", "--act-scale", "--weight-grid",
-                        "--budget-fidelity", "--wbits-choices"})
-    opts.push_back(o);
-  Args a = parse(argc, argv, opts,
-                 {"--help", "--quiet", "--per-tensor", "--no-attention", "--no-regularizer",
-                  "--body-mask", "--all-layers", "--early-stop", "--force", "--sensitivity"},
-                 {"--calib"});
+  // The parameters' options (--wbits, --iters, --roi, ...) come from the library's table.
+  const std::vector<ParamOption> params = param_options({EFQ_SCOPE_INFERENCE, EFQ_SCOPE_QUANTIZATION});
+  std::vector<std::string> opts{"-o", "--output", "--calib-dataset", "--calib-case", "--eval",
+                                "--json", "--format"},
+      flags{"--help", "--quiet", "--force"};
+  add_param_flags(params, opts, flags);
+  Args a = parse(argc, argv, opts, flags, {"--calib"});
   if (a.has("--help")) {
-    std::printf("%s%s", kHelp, kInferenceHelp);
+    std::printf("%s%s", kHelp, param_help(params).c_str());
     return 0;
   }
   if (a.positional.size() != 1) throw Failure("quantize takes one MODEL (see --help)", 2);
@@ -159,46 +119,7 @@ int cmd_quantize(int argc, char** argv) {
 
   Context ctx(a.has("--quiet"));
   Config cfg;
-  apply_inference_options(a, cfg.p);
-  if (a.has("--wbits")) check(efq_config_set_int(cfg.p, EFQ_PARAM_WBITS, to_int("--wbits", a.get("--wbits"))), "--wbits");
-  if (a.has("--abits")) {
-    const std::string v = a.get("--abits");
-    check(efq_config_set_int(cfg.p, EFQ_PARAM_ABITS, v == "none" ? 0 : to_int("--abits", v)), "--abits");
-  }
-  if (a.has("--method")) check(efq_config_set_string(cfg.p, EFQ_PARAM_METHOD, a.get("--method").c_str()), "--method");
-  if (a.has("--grid")) check(efq_config_set_string(cfg.p, EFQ_PARAM_GRID, a.get("--grid").c_str()), "--grid");
-  if (a.has("--weight-grid")) check(efq_config_set_string(cfg.p, EFQ_PARAM_WEIGHT_GRID, a.get("--weight-grid").c_str()), "--weight-grid");
-  if (a.has("--sensitivity")) check(efq_config_set_int(cfg.p, EFQ_PARAM_SENSITIVITY, 1), "--sensitivity");
-  if (a.has("--per-tensor")) check(efq_config_set_int(cfg.p, EFQ_PARAM_PER_TENSOR, 1), "--per-tensor");
-  if (a.has("--early-stop")) check(efq_config_set_int(cfg.p, EFQ_PARAM_EARLY_STOP, 1), "--early-stop");
-  if (a.has("--no-attention")) check(efq_config_set_int(cfg.p, EFQ_PARAM_ATTENTION, 0), "--no-attention");
-  if (a.has("--no-regularizer")) check(efq_config_set_int(cfg.p, EFQ_PARAM_REGULARIZER, 0), "--no-regularizer");
-  if (a.has("--body-mask")) check(efq_config_set_int(cfg.p, EFQ_PARAM_BODY_MASK, 1), "--body-mask");
-  if (a.has("--all-layers")) check(efq_config_set_int(cfg.p, EFQ_PARAM_FIRST_LAST_8BIT, 0), "--all-layers");
-  if (a.has("--act-scale")) {
-    const std::string r = a.get("--act-scale");
-    const int v = r == "als" ? 0 : r == "layer" ? 1 : r == "network" ? 2 : -1;
-    if (v < 0) throw Failure("--act-scale '" + r + "' (expected als|layer|network)", 2);
-    check(efq_config_set_int(cfg.p, EFQ_PARAM_ACT_SCALE_SEARCH, v), "--act-scale");
-  }
-  if (a.has("--iters")) check(efq_config_set_int(cfg.p, EFQ_PARAM_ITERATIONS, to_int("--iters", a.get("--iters"))), "--iters");
-  if (a.has("--rho")) check(efq_config_set_real(cfg.p, EFQ_PARAM_RHO, to_real("--rho", a.get("--rho"))), "--rho");
-  if (a.has("--eta")) check(efq_config_set_real(cfg.p, EFQ_PARAM_ETA, to_real("--eta", a.get("--eta"))), "--eta");
-  if (a.has("--calib-crop")) {
-    auto v = split_on(a.get("--calib-crop"), ',');
-    if (v.size() != 3) throw Failure("--calib-crop needs D,H,W", 2);
-    const efq_param ps[3] = {EFQ_PARAM_CALIB_CROP_D, EFQ_PARAM_CALIB_CROP_H, EFQ_PARAM_CALIB_CROP_W};
-    for (int d = 0; d < 3; ++d) check(efq_config_set_int(cfg.p, ps[d], to_int("--calib-crop", v[d])), "--calib-crop");
-  }
-  if (a.has("--budget-fidelity"))
-    check(efq_config_set_real(cfg.p, EFQ_PARAM_BUDGET_FIDELITY, to_real("--budget-fidelity", a.get("--budget-fidelity"))), "--budget-fidelity");
-  if (a.has("--wbits-choices"))
-    check(efq_config_set_string(cfg.p, EFQ_PARAM_WBITS_CHOICES, a.get("--wbits-choices").c_str()), "--wbits-choices");
-  if (a.has("--layer")) {
-    std::string joined;
-    for (const auto& l : a.options.at("--layer")) joined += (joined.empty() ? "" : ";") + l;
-    check(efq_config_set_string(cfg.p, EFQ_PARAM_LAYER_OVERRIDES, joined.c_str()), "--layer");
-  }
+  apply_param_options(params, a, cfg.p);
 
   efq_model* m = load_model(ctx, a.positional[0]);
   std::unique_ptr<efq_model, void (*)(efq_model*)> own_m(m, efq_model_destroy);
@@ -283,17 +204,6 @@ int cmd_quantize(int argc, char** argv) {
       std::printf("\n");
     }
     std::printf("sensitivity analysis: %.1f s\n", s["seconds"].get<double>());
-  }
-  if (report.contains("budget") && !a.has("--quiet") && a.get("--json") != "-") {
-    const auto& b = report["budget"];
-    std::printf("\nwidths under a budget (crop fidelity >= %.4f):\n", b["target_fidelity"].get<double>());
-    for (const auto& m : b["measurements"])
-      std::printf("  search: path step %d, %lld packed bytes, crop fidelity %.4f\n", m["path_step"].get<int>(),
-                  static_cast<long long>(m["packed_weight_bytes"].get<int64_t>()), m["crop_fidelity"].get<double>());
-    std::printf("chosen: %lld packed weight bytes (uniform W%d: %lld), crop fidelity %.4f%s\n",
-                static_cast<long long>(b["packed_weight_bytes"].get<int64_t>()), b["uniform_wbits"].get<int>(),
-                static_cast<long long>(b["uniform_packed_weight_bytes"].get<int64_t>()),
-                b["crop_fidelity"].get<double>(), b["met"].get<bool>() ? "" : " (below the target)");
   }
   if (a.has("--eval")) {
     const std::string dir = a.get("--eval");

@@ -5,20 +5,22 @@
 #include <nlohmann/json.hpp>
 
 #include "cli.hpp"
+#include "options.hpp"
 #include "run_stats.hpp"
 
 namespace cli {
 
 int cmd_segment(int argc, char** argv) {
-  std::vector<std::string> opts = kInferenceOptions;
-  for (const char* o : {"-o", "--output", "--probabilities", "--json"}) opts.push_back(o);
-  Args a = parse(argc, argv, opts, {"--help", "--quiet", "--force"});
+  const std::vector<ParamOption> params = param_options({EFQ_SCOPE_INFERENCE, EFQ_SCOPE_SEGMENTATION});
+  std::vector<std::string> opts{"-o", "--output", "--json"}, flags{"--help", "--quiet", "--force"};
+  add_param_flags(params, opts, flags);
+  Args a = parse(argc, argv, opts, flags);
   if (a.has("--help")) {
     std::printf(
         "usage: efficientq segment MODEL IMAGE [IMAGE...] -o SEG.nii.gz\n"
         "                          [--probabilities PROB.nii.gz] [--json FILE|-] [options]\n"
         "One IMAGE per modality, in the model's channel order. SEG keeps the input's header.\n%s%s",
-        kForceHelp, kInferenceHelp);
+        kForceHelp, param_help(params).c_str());
     return 0;
   }
   if (a.positional.size() < 2) throw Failure("segment needs MODEL and at least one IMAGE", 2);
@@ -27,8 +29,7 @@ int cmd_segment(int argc, char** argv) {
   check_outputs(a, {"-o", "--output", "--probabilities", "--json"}, a.positional);
   Context ctx(a.has("--quiet"));
   Config cfg;
-  apply_inference_options(a, cfg.p);
-  if (a.has("--probabilities")) check(efq_config_set_int(cfg.p, EFQ_PARAM_WANT_PROBABILITIES, 1), "config");
+  apply_param_options(params, a, cfg.p);
   auto t0 = std::chrono::steady_clock::now();
   efq_model* m = load_model(ctx, a.positional[0]);
   std::unique_ptr<efq_model, void (*)(efq_model*)> own_m(m, efq_model_destroy);

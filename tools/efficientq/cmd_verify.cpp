@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli.hpp"
+#include "options.hpp"
 #include "ort_bridge.hpp"
 
 namespace cli {
@@ -333,9 +334,11 @@ nlohmann::ordered_json verify_full(const Args& a, const std::string& python, con
 }  // namespace
 
 int cmd_verify(int argc, char** argv) {
-  std::vector<std::string> opts = kInferenceOptions;
-  for (const char* o : {"--python", "--json", "--label"}) opts.push_back(o);
-  Args a = parse(argc, argv, opts, {"--help", "--quiet", "--full", "--force", "--timing"});
+  const std::vector<ParamOption> params = param_options({EFQ_SCOPE_INFERENCE});
+  std::vector<std::string> opts{"--python", "--json", "--label"},
+      flags{"--help", "--quiet", "--full", "--force", "--timing"};
+  add_param_flags(params, opts, flags);
+  Args a = parse(argc, argv, opts, flags);
   if (a.has("--help")) {
     std::printf(
         "usage: efficientq verify MODEL IMAGE [IMAGE...] [--full [--label SEG]] [--python PATH]\n"
@@ -353,7 +356,7 @@ int cmd_verify(int argc, char** argv) {
         "onnxruntime comes from PyPI: python3 -m venv build/venv && build/venv/bin/pip install\n"
         "onnxruntime numpy. --python defaults to $EFQ_PYTHON, else build/venv/bin/python, else\n"
         "python3.\n%s%s",
-        kForceHelp, kInferenceHelp);
+        kForceHelp, param_help(params).c_str());
     return 0;
   }
   if (a.positional.size() < 2) throw Failure("verify needs MODEL and at least one IMAGE", 2);
@@ -367,7 +370,7 @@ int cmd_verify(int argc, char** argv) {
   const std::string python = ort_python(a);
   Context ctx(a.has("--quiet"));
   Config cfg;
-  apply_inference_options(a, cfg.p);
+  apply_param_options(params, a, cfg.p);
   efq_model* m = load_model(ctx, a.positional[0]);
   ModelPtr own_m(m, efq_model_destroy);
   char* desc = nullptr;
