@@ -4,6 +4,8 @@
 #   make test-sanitize   the same tests (but the C#/Java hosts) in an ASan+UBSan build (build-sanitize/)
 #   make test-tsan       the parallel-contexts test in a ThreadSanitizer build (build-tsan/)
 #   make fuzz-smoke      each libFuzzer target for a few seconds (clang; build-fuzz/)
+#   make test-aarch64    cross-build for 64-bit Arm and run the unit, C and CLI tests under qemu-user
+#                        (build-aarch64/; adds the dpkg architecture arm64; docs/platforms.md)
 BUILD ?= build
 JOBS ?= $(shell nproc)
 DEB_PACKAGES := cmake g++ make ninja-build pkg-config libdnnl-dev ocl-icd-opencl-dev opencl-headers \
@@ -24,7 +26,7 @@ PY := /usr/bin/python3
 # SKIPPED (exit 77; a failure when CI is set) when the venv is missing.
 VENV_OK := $(BUILD)/venv/.efq-venv-ok
 
-.PHONY: all deps configure build test demo clean venv test-sanitize test-tsan fuzz-smoke
+.PHONY: all deps configure build test demo clean venv test-sanitize test-tsan fuzz-smoke test-aarch64
 all: build
 
 deps:
@@ -96,8 +98,15 @@ fuzz-smoke:
 	cmake --build $(FUZZ_BUILD) -j $(JOBS)
 	bash tests/fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
 
+# 64-bit Arm Linux: Debian's cross toolchain + arm64 multiarch packages, tests under qemu-user
+# (tools/aarch64/test.sh). Only this target adds the dpkg architecture arm64 to the machine.
+# Not in .ci/run: it takes far longer than CI's budget allows (docs/platforms.md).
+AARCH64_BUILD ?= build-aarch64
+test-aarch64:
+	EFQ_AARCH64_JOBS=$(JOBS) bash tools/aarch64/test.sh $(AARCH64_BUILD)
+
 demo: build
 	bash tools/demo.sh $(BUILD)
 
 clean:
-	rm -rf $(BUILD) $(SAN_BUILD) $(TSAN_BUILD) $(FUZZ_BUILD)
+	rm -rf $(BUILD) $(SAN_BUILD) $(TSAN_BUILD) $(FUZZ_BUILD) $(AARCH64_BUILD)
