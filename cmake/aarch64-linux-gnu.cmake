@@ -16,5 +16,8 @@ set(CMAKE_FIND_ROOT_PATH_MODE_PROGRAM NEVER)
 
 # qemu-user; -L: the cross toolchain's folder holds the aarch64 dynamic loader and libc
 # (libc6-arm64-cross), the multiarch libraries are found at their usual paths.
-set(CMAKE_CROSSCOMPILING_EMULATOR qemu-aarch64 -L /usr/aarch64-linux-gnu
-    CACHE STRING "Runs aarch64 binaries on the build machine")
+# -E OPENBLAS_NUM_THREADS=1: under Debian 12's qemu-user 7.2, arm64 OpenBLAS (pthread variant)
+# never returns from its load-time initialisation when it starts more than one thread (a plain
+# `int main(){}` linked with -lopenblas hangs; with OPENBLAS_NUM_THREADS=1 it runs in 0.07 s).
+# The library's results do not depend on OpenBLAS's thread count.
+set(CMAKE_CROSSCOMPILING_EMULATOR qemu-aarch64 -E OPENBLAS_NUM_THREADS=1 -L /usr/aarch64-linux-gnu)

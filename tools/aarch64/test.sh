@@ -16,12 +16,14 @@
 #   EFQ_AARCH64_JOBS   parallel compile jobs (default: nproc)
 #   EFQ_AARCH64_TESTS  ctest -R regex of the tests to run (default below)
 #   EFQ_AARCH64_EXCLUDE ctest -E regex of the tests left out (default below)
+#   EFQ_AARCH64_TIMEOUT per-test timeout in seconds (default 3600)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 build=${1:-build-aarch64}
 jobs=${EFQ_AARCH64_JOBS:-$(nproc)}
 tests=${EFQ_AARCH64_TESTS:-'^(unit: |c: |abi: |cpp: |cli: )'}
 exclude=${EFQ_AARCH64_EXCLUDE:-'example_csharp|example_java|ort_agreement|install_consumer|opencl_quantize'}
+timeout=${EFQ_AARCH64_TIMEOUT:-3600}
 sudo=""
 [ "$(id -u)" = 0 ] || sudo=sudo
 apt_get() { DEBIAN_FRONTEND=noninteractive $sudo apt-get -o DPkg::Lock::Timeout=900 "$@"; }
@@ -94,6 +96,6 @@ stamp "built"
 #    CLI and the C example through wrappers in $build/tests/emulated).
 qemu-aarch64 --version | head -1
 rc=0
-(cd "$build" && ctest --output-on-failure -j "$jobs" -R "$tests" -E "$exclude" --timeout 3600) || rc=$?
+(cd "$build" && ctest --output-on-failure -j "$jobs" -R "$tests" -E "$exclude" --timeout "$timeout") || rc=$?
 stamp "tests done (ctest exit $rc)"
 exit $rc
