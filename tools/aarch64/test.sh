@@ -21,7 +21,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 build=${1:-build-aarch64}
 jobs=${EFQ_AARCH64_JOBS:-$(nproc)}
-tests=${EFQ_AARCH64_TESTS:-'^(unit: |c: |abi: |cpp: |cli: )'}
+tests=${EFQ_AARCH64_TESTS:-'^(unit:|c: |abi: |cpp: |cli: )'}
 exclude=${EFQ_AARCH64_EXCLUDE:-'example_csharp|example_java|ort_agreement|install_consumer|opencl_quantize'}
 timeout=${EFQ_AARCH64_TIMEOUT:-3600}
 sudo=""
@@ -89,7 +89,7 @@ cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release \
   -DNIFTI2_LIBRARY="$nifti2" -DNIFTI_INCLUDE_DIR=/usr/include/nifti
 stamp "build (-j $jobs)"
 cmake --build "$build" -j "$jobs"
-file "$build/libefficientq.so" | grep -q 'ARM aarch64' || { echo "not an aarch64 library"; exit 1; }
+file -L "$build/libefficientq.so" | grep -q 'ARM aarch64' || { echo "not an aarch64 library"; exit 1; }
 stamp "built"
 
 # 3. Tests under qemu-user (ctest prefixes CMAKE_CROSSCOMPILING_EMULATOR; the shell tests run the
