@@ -100,7 +100,7 @@ fuzz-smoke:
 
 # 64-bit Arm Linux: Debian's cross toolchain + arm64 multiarch packages, tests under qemu-user
 # (tools/aarch64/test.sh). Only this target adds the dpkg architecture arm64 to the machine.
-# Not in .ci/run: it takes far longer than CI's budget allows (docs/platforms.md).
+# Not in .ci/run: the tests under qemu take hours (docs/platforms.md).
 AARCH64_BUILD ?= build-aarch64
 test-aarch64:
 	EFQ_AARCH64_JOBS=$(JOBS) bash tools/aarch64/test.sh $(AARCH64_BUILD)
