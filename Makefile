@@ -5,6 +5,8 @@
 #   make test-sanitize   the same tests (but the C#/Java hosts) in an ASan+UBSan build (build-sanitize/)
 #   make test-tsan       the parallel-contexts test in a ThreadSanitizer build (build-tsan/)
 #   make fuzz-smoke      each libFuzzer target for a few seconds (clang; build-fuzz/)
+#   make test-aarch64    cross-build for 64-bit Arm and run the unit, C and CLI tests under qemu-user
+#                        (build-aarch64/; adds the dpkg architecture arm64; docs/platforms.md)
 BUILD ?= build
 JOBS ?= $(shell nproc)
 # What `make demo` needs: the compilers, the library's build dependencies (as `make build` builds
@@ -31,7 +33,7 @@ PY := /usr/bin/python3
 # SKIPPED (exit 77; a failure when CI is set) when the venv is missing.
 VENV_OK := $(BUILD)/venv/.efq-venv-ok
 
-.PHONY: all deps deps-demo configure build test demo clean venv test-sanitize test-tsan fuzz-smoke
+.PHONY: all deps deps-demo configure build test demo clean venv test-sanitize test-tsan fuzz-smoke test-aarch64
 all: build
 
 # Installs the Debian packages of $(1) that are missing.
@@ -114,6 +116,14 @@ fuzz-smoke:
 	cmake --build $(FUZZ_BUILD) -j $(JOBS)
 	bash tests/fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
 
+# 64-bit Arm Linux: Debian's cross toolchain + arm64 multiarch packages, tests under qemu-user
+# (tools/aarch64/test.sh). Only this target adds the dpkg architecture arm64 to the machine.
+# Not in .ci/run: the tests under qemu take hours (docs/platforms.md).
+AARCH64_BUILD ?= build-aarch64
+test-aarch64:
+	EFQ_AARCH64_JOBS=$(JOBS) bash tools/aarch64/test.sh $(AARCH64_BUILD)
+
+
 # Only the demo's packages and the CLI (and the library it links); the tests are not configured
 # unless the build folder already has them.
 demo: deps-demo
@@ -123,4 +133,4 @@ demo: deps-demo
 	bash tools/demo.sh $(BUILD)
 
 clean:
-	rm -rf $(BUILD) $(SAN_BUILD) $(TSAN_BUILD) $(FUZZ_BUILD)
+	rm -rf $(BUILD) $(SAN_BUILD) $(TSAN_BUILD) $(FUZZ_BUILD) $(AARCH64_BUILD)

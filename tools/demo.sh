@@ -7,7 +7,8 @@ build=${1:-build}
 cli="$build/efficientq"
 model=models/brain.onnx
 data=tests/data/brain
-calib=/usr/share/mricron/templates/ch2better.nii.gz   # the training scan (0.5 mm), unlabelled
+# the training scan (0.5 mm), unlabelled; EFQ_MRICRON_DIR overrides mricron-data's folder
+calib=${EFQ_MRICRON_DIR:-/usr/share/mricron}/templates/ch2better.nii.gz
 out="$build/demo"
 mkdir -p "$out"
 echo "== $("$cli" --version | head -1) =="

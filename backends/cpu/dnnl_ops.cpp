@@ -1,9 +1,10 @@
-// Convolution, transposed convolution and pooling through oneDNN (v2.6 API). Activations stay in
-// plain NC[D]HW at the interface; inside, primitives pick their preferred (blocked) layouts and
-// weights are reordered once per layer and shape and cached.
+// Convolution, transposed convolution and pooling through oneDNN (2.x or 3.x: dnnl_compat.hpp).
+// Activations stay in plain NC[D]HW at the interface; inside, primitives pick their preferred
+// (blocked) layouts and weights are reordered once per layer and shape and cached.
 #include <oneapi/dnnl/dnnl.hpp>
 
 #include "backends/cpu/cpu_backend.hpp"
+#include "backends/cpu/dnnl_compat.hpp"
 #include "backends/cpu/scratch.hpp"
 #include "backends/cpu/threads.hpp"
 #include "core/error.hpp"
@@ -88,7 +89,8 @@ void run_prepared(CpuBackend::Impl& im, CpuBackend::Impl::Prepared& pr, const Te
     src = memory(pr.src_md, im.eng, im.src_scratch.get(pr.src_md.get_size()));
     dnnl::reorder(usrc, src).execute(im.strm, usrc, src);
   }
-  memory::desc user_dst(pr.dst_md.dims(), Dt::f32, plain_tag(pr.dst_md.dims().size()));
+  const memory::dims dst_dims = dnnl_compat::dims_of(pr.dst_md);
+  memory::desc user_dst(dst_dims, Dt::f32, plain_tag(dst_dims.size()));
   memory udst(user_dst, im.eng, y.data());
   memory dst = (pr.dst_md == user_dst) ? udst
                                        : memory(pr.dst_md, im.eng, im.dst_scratch.get(pr.dst_md.get_size()));
@@ -137,14 +139,8 @@ void CpuBackend::conv(const void* key, const WindowParams& p, const Tensor& x, c
     auto bia_md = memory::desc({w.shape[0]}, Dt::f32, Tag::a);
     memory::dims st(p.stride.begin(), p.stride.end()), pl(p.pad_begin.begin(), p.pad_begin.end()),
         pe(p.pad_end.begin(), p.pad_end.end());
-    auto d = b ? dnnl::convolution_forward::desc(dnnl::prop_kind::forward_inference,
-                                                 dnnl::algorithm::convolution_direct, src_md,
-                                                 wei_md, bia_md, dst_md, st, minus_one(p.dilation),
-                                                 pl, pe)
-               : dnnl::convolution_forward::desc(dnnl::prop_kind::forward_inference,
-                                                 dnnl::algorithm::convolution_direct, src_md,
-                                                 wei_md, dst_md, st, minus_one(p.dilation), pl, pe);
-    dnnl::convolution_forward::primitive_desc pd(d, im.eng);
+    const auto pd = dnnl_compat::conv_pd(im.eng, src_md, wei_md, b ? &bia_md : nullptr, dst_md,
+                                         st, minus_one(p.dilation), pl, pe);
     prepare<dnnl::convolution_forward>(im, pr, pd, memory::desc(wd, Dt::f32, plain_tag(wd.size())),
                                        w, b, bia_md, sk);
   }
@@ -220,13 +216,8 @@ void CpuBackend::conv_transpose(const void* key, const WindowParams& p, const Te
     auto dst_md = memory::desc(to_dims(ys), Dt::f32, Tag::any);
     auto bia_md = memory::desc({ys[1]}, Dt::f32, Tag::a);
     memory::dims st(p.stride.begin(), p.stride.end()), pl(p.pad_begin.begin(), p.pad_begin.end());
-    auto alg = dnnl::algorithm::deconvolution_direct;
-    auto pk = dnnl::prop_kind::forward_inference;
-    auto d = b ? dnnl::deconvolution_forward::desc(pk, alg, src_md, wei_md, bia_md, dst_md, st,
-                                                   minus_one(p.dilation), pl, pe_eff)
-               : dnnl::deconvolution_forward::desc(pk, alg, src_md, wei_md, dst_md, st,
-                                                   minus_one(p.dilation), pl, pe_eff);
-    dnnl::deconvolution_forward::primitive_desc pd(d, im.eng);
+    const auto pd = dnnl_compat::deconv_pd(im.eng, src_md, wei_md, b ? &bia_md : nullptr, dst_md,
+                                           st, minus_one(p.dilation), pl, pe_eff);
     prepare<dnnl::deconvolution_forward>(im, pr, pd, memory::desc(wd, Dt::f32, ws), w, b, bia_md,
                                          sk);
   }
@@ -246,11 +237,10 @@ void CpuBackend::pool(PoolKind kind, const WindowParams& p, const Tensor& x, Ten
   memory::desc dst_md(to_dims(ys), Dt::f32, plain_tag(ys.size()));
   memory::dims st(p.stride.begin(), p.stride.end()), k(p.kernel.begin(), p.kernel.end()),
       pl(p.pad_begin.begin(), p.pad_begin.end()), pe(p.pad_end.begin(), p.pad_end.end());
-  dnnl::pooling_v2_forward::desc d(dnnl::prop_kind::forward_inference, alg, src_md, dst_md, st, k,
-                                   minus_one(p.dilation), pl, pe);
-  dnnl::pooling_v2_forward::primitive_desc pd(d, im.eng);
+  const auto pd =
+      dnnl_compat::pool_pd(im.eng, alg, src_md, dst_md, st, k, minus_one(p.dilation), pl, pe);
   memory src(src_md, im.eng, const_cast<float*>(x.data())), dst(dst_md, im.eng, y.data());
-  dnnl::pooling_v2_forward(pd).execute(im.strm, {{DNNL_ARG_SRC, src}, {DNNL_ARG_DST, dst}});
+  dnnl_compat::PoolingForward(pd).execute(im.strm, {{DNNL_ARG_SRC, src}, {DNNL_ARG_DST, dst}});
   im.strm.wait();
 }
 

@@ -1,13 +1,15 @@
-// Real int8 convolution on oneDNN (v2.6 API): u8/s8 activations × s8 weights, s32 accumulation,
-// per-output-channel output scales, f32 output with the bias folded in.
+// Real int8 convolution on oneDNN (2.x or 3.x: dnnl_compat.hpp): u8/s8 activations × s8 weights,
+// s32 accumulation, per-output-channel scales, f32 output with the bias folded in.
 #include <oneapi/dnnl/dnnl.hpp>
 
 #include <algorithm>
 #include <cmath>
 #include <map>
 #include <mutex>
+#include <unordered_map>
 
 #include "backends/cpu/cpu_backend.hpp"
+#include "backends/cpu/dnnl_compat.hpp"
 #include "backends/cpu/scratch.hpp"
 #include "backends/cpu/threads.hpp"
 #include "core/activation_quant.hpp"
@@ -26,6 +28,7 @@ struct Int8Prepared {
   dnnl::convolution_forward prim;
   memory::desc src_md, dst_md;
   memory weights, bias;
+  memory scales;  // oneDNN 3: the per-output-channel weight scales, an execution argument
 };
 
 struct Int8Cache {
@@ -68,22 +71,33 @@ void CpuBackend::conv_int8(const void* key, const WindowParams& p, const Tensor&
     auto wei_md = memory::desc(dims_of(w.weight_shape), Dt::s8, Tag::any);
     auto bia_md = memory::desc({co}, Dt::f32, Tag::a);
     auto dst_md = memory::desc(dims_of(ys), Dt::f32, Tag::any);
-    dnnl::convolution_forward::desc d(dnnl::prop_kind::forward_inference,
-                                      dnnl::algorithm::convolution_direct, src_md, wei_md, bia_md,
-                                      dst_md, st, dl, pl, pe);
-    // oneDNN v2: dst = output_scale[o] · (Σ q_x·q_w + bias'[o]); so bias' = bias / scale.
     std::vector<float> scales(static_cast<size_t>(co));
     for (int64_t o = 0; o < co; ++o) scales[o] = w.x_scale * w.weight_scale[o];
     dnnl::primitive_attr attr;
+#if DNNL_VERSION_MAJOR >= 3
+    // oneDNN 3: dst = wei_scale[o] · Σ q_x·q_w + bias[o] (the bias is not scaled); the whole
+    // scale x_scale·w_scale[o] goes on the weights (mask bit 0 = output channel), none on src.
+    attr.set_scales_mask(DNNL_ARG_WEIGHTS, 1 << 0);
+#else
+    // oneDNN v2: dst = output_scale[o] · (Σ q_x·q_w + bias'[o]); so bias' = bias / scale.
     attr.set_output_scales(1 << 1, scales);
-    dnnl::convolution_forward::primitive_desc pd(d, attr, eng);
+#endif
+    const auto pd =
+        dnnl_compat::conv_pd(eng, src_md, wei_md, &bia_md, dst_md, st, dl, pl, pe, &attr);
     memory uw(memory::desc(dims_of(w.weight_shape), Dt::s8, plain(w.weight_shape.size())), eng,
               const_cast<int8_t*>(w.codes.data()));
     pr.weights = memory(pd.weights_desc(), eng);
     dnnl::reorder(uw, pr.weights).execute(strm, uw, pr.weights);
     pr.bias = memory(bia_md, eng);
     float* bp = static_cast<float*>(pr.bias.get_data_handle());
+#if DNNL_VERSION_MAJOR >= 3
+    // A zero scale gives 0 with the v2 formula; keep that (not the bias) here.
+    for (int64_t o = 0; o < co; ++o) bp[o] = scales[o] > 0 ? w.bias[o] : 0.f;
+    pr.scales = memory(memory::desc({co}, Dt::f32, Tag::a), eng);
+    std::copy(scales.begin(), scales.end(), static_cast<float*>(pr.scales.get_data_handle()));
+#else
     for (int64_t o = 0; o < co; ++o) bp[o] = scales[o] > 0 ? w.bias[o] / scales[o] : 0.f;
+#endif
     pr.prim = dnnl::convolution_forward(pd);
     pr.src_md = pd.src_desc();
     pr.dst_md = pd.dst_desc();
@@ -114,8 +128,12 @@ void CpuBackend::conv_int8(const void* key, const WindowParams& p, const Tensor&
   memory::desc user_dst(dims_of(ys), Dt::f32, plain(ys.size()));
   memory udst(user_dst, eng, y.data());
   memory dst = pr.dst_md == user_dst ? udst : memory(pr.dst_md, eng, cache.dst.get(pr.dst_md.get_size()));
-  pr.prim.execute(strm, {{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, pr.weights},
-                         {DNNL_ARG_BIAS, pr.bias}, {DNNL_ARG_DST, dst}});
+  std::unordered_map<int, memory> args{{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, pr.weights},
+                                       {DNNL_ARG_BIAS, pr.bias}, {DNNL_ARG_DST, dst}};
+#if DNNL_VERSION_MAJOR >= 3
+  args[DNNL_ARG_ATTR_SCALES | DNNL_ARG_WEIGHTS] = pr.scales;
+#endif
+  pr.prim.execute(strm, args);
   if (dst != udst) dnnl::reorder(dst, udst).execute(strm, dst, udst);
   strm.wait();
 }

@@ -22,6 +22,11 @@
 
 #include "expect.h"
 
+#ifndef EFQ_MRICRON_DIR_DEFAULT
+#error "EFQ_MRICRON_DIR_DEFAULT comes from tests/CMakeLists.txt (cache variable EFQ_MRICRON_DIR)"
+#endif
+
+static char brain_mri[4096]; /* mricron-data's ch2better.nii.gz, set by main */
 static volatile sig_atomic_t g_delivered = 0;
 static volatile int g_storm_on = 0;
 static void on_usr1(int sig) {
@@ -77,9 +82,8 @@ static void run(const char* src, const char* tmp, const char* tag, outcome* out)
   const uint8_t* labels = NULL;
   int64_t dims[3];
   char model_path[1024], efq_path[1024];
-  const char* image = "/usr/share/mricron/templates/ch2better.nii.gz";
   const char* paths[1];
-  paths[0] = image;
+  paths[0] = brain_mri;
   snprintf(model_path, sizeof model_path, "%s/models/brain.onnx", src);
   snprintf(efq_path, sizeof efq_path, "%s/signal_storm_%s.efq", tmp, tag);
   EXPECT(efq_context_create(&ctx) == EFQ_OK);
@@ -117,9 +121,16 @@ int main(int argc, char** argv) {
     fprintf(stderr, "usage: %s SOURCE_DIR TMP_DIR\n", argv[0]);
     return 2;
   }
-  probe = fopen("/usr/share/mricron/templates/ch2better.nii.gz", "rb");
+  {
+    /* mricron-data's folder: EFQ_MRICRON_DIR, else the CMake cache variable of that name. */
+    const char* dir = getenv("EFQ_MRICRON_DIR");
+    if (!dir || !*dir) dir = EFQ_MRICRON_DIR_DEFAULT;
+    snprintf(brain_mri, sizeof brain_mri, "%s/templates/ch2better.nii.gz", dir);
+  }
+  probe = fopen(brain_mri, "rb");
   if (!probe) {
-    fprintf(stderr, "FAILED: the brain MRI of mricron-data is missing (make test installs it)\n");
+    fprintf(stderr, "FAILED: the brain MRI of mricron-data (%s) is missing (make test installs it)\n",
+            brain_mri);
     return 1;
   }
   fclose(probe);

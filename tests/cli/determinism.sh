@@ -5,7 +5,7 @@
 set -euo pipefail
 cli=${EFQ_CLI:?} src=${EFQ_SRC:?} tmp=${EFQ_TMP:?}
 rm -rf "$tmp" && mkdir -p "$tmp"
-calib=/usr/share/mricron/templates/ch2better.nii.gz
+calib=${EFQ_MRICRON_DIR:?}/templates/ch2better.nii.gz
 run() {  # run NAME THREADS
   "$cli" quantize "$src/models/brain.onnx" --calib "$calib" -o "$tmp/$1.efq" --wbits 4 --abits 8 \
     --iters 20 --threads "$2" --json "$tmp/$1.json" --quiet

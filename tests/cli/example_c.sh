@@ -6,7 +6,7 @@ set -euo pipefail
 exe=${EFQ_EXAMPLE_C:?} src=${EFQ_SRC:?} tmp=${EFQ_TMP:?}
 rm -rf "$tmp" && mkdir -p "$tmp"
 export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-PASSIVE}  # as the CLI does (see examples/c/README.md)
-calib=/usr/share/mricron/templates/ch2better.nii.gz
+calib=${EFQ_MRICRON_DIR:?}/templates/ch2better.nii.gz
 "$exe" "$src/models/brain.onnx" "$calib" "$src/tests/data/brain" "$tmp/w8a8_qdq.onnx" 8 8 20 \
   >"$tmp/stdout.txt" 2>"$tmp/stderr.txt" || { cat "$tmp/stdout.txt" "$tmp/stderr.txt"; exit 1; }
 cat "$tmp/stdout.txt"

@@ -12,7 +12,7 @@ cli=${EFQ_CLI:?} src=${EFQ_SRC:?} tmp=${EFQ_TMP:?}
 rm -rf "$tmp" && mkdir -p "$tmp"
 model="$src/models/brain.onnx" data="$src/tests/data/brain"
 img="$data/imagesTs/colin_ch2_0000.nii.gz"
-calib=/usr/share/mricron/templates/ch2better.nii.gz
+calib=${EFQ_MRICRON_DIR:?}/templates/ch2better.nii.gz
 
 "$cli" eval "$model" "$data" --reference "$model" --json "$tmp/self.json" --quiet >/dev/null
 "$cli" eval "$model" "$data" --json "$tmp/fp.json" --quiet >/dev/null

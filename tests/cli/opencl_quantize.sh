@@ -24,7 +24,7 @@ if ! "$cli" --version | grep -q '^  opencl:0 '; then
 fi
 py=/usr/bin/python3  # Debian's, with nibabel (python3-nibabel)
 model="$src/models/brain.onnx" data="$src/tests/data/brain"
-calib=/usr/share/mricron/templates/ch2better.nii.gz
+calib=${EFQ_MRICRON_DIR:?}/templates/ch2better.nii.gz
 "$py" - "$calib" "$tmp" <<'PY'
 import sys, nibabel as nib, numpy as np
 img = nib.load(sys.argv[1]); tmp = sys.argv[2]

@@ -14,7 +14,7 @@ venv="$build/venv"
   skip "no onnxruntime in $venv (make venv creates it: python3 -m venv + pip install onnxruntime onnx numpy)"
 model="$src/models/brain.onnx"
 img="$src/tests/data/brain/imagesTs/colin_ch2_0000.nii.gz"
-calib=/usr/share/mricron/templates/ch2better.nii.gz
+calib=${EFQ_MRICRON_DIR:?}/templates/ch2better.nii.gz
 # check FILE MIN_AGREEMENT MAX_DIFF: MAX_DIFF is a number, or "floor" for 5x the noise floor that
 # verify measures in the same run (our engine against itself on the input scaled by 1 + 2e-7,
 # DESIGN section 7). With 8-bit activations, float rounding alone moves activation codes: on the

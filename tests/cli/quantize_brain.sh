@@ -7,7 +7,7 @@ set -euo pipefail
 cli=${EFQ_CLI:?} src=${EFQ_SRC:?} tmp=${EFQ_TMP:?}
 rm -rf "$tmp" && mkdir -p "$tmp"
 model="$src/models/brain.onnx" data="$src/tests/data/brain"
-calib=/usr/share/mricron/templates/ch2better.nii.gz
+calib=${EFQ_MRICRON_DIR:?}/templates/ch2better.nii.gz
 before=$(sha256sum "$model" | cut -d' ' -f1)
 calib_sha256=$(sha256sum "$calib" | cut -d' ' -f1)
 for bits in 8 4; do

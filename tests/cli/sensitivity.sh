@@ -9,7 +9,7 @@ set -euo pipefail
 cli=${EFQ_CLI:?} src=${EFQ_SRC:?} tmp=${EFQ_TMP:?}
 rm -rf "$tmp" && mkdir -p "$tmp"
 model="$src/models/brain.onnx" data="$src/tests/data/brain"
-calib=/usr/share/mricron/templates/ch2better.nii.gz
+calib=${EFQ_MRICRON_DIR:?}/templates/ch2better.nii.gz
 "$cli" quantize "$model" --calib "$calib" -o "$tmp/s.onnx" --wbits 2 --method mse --sensitivity \
   --json "$tmp/s.json" --quiet
 python3 - "$tmp/s.json" "$tmp" <<'PY'

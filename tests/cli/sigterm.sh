@@ -6,7 +6,7 @@ set -euo pipefail
 cli=${EFQ_CLI:?} src=${EFQ_SRC:?} tmp=${EFQ_TMP:?}
 rm -rf "$tmp" && mkdir -p "$tmp"
 model="$src/models/brain.onnx"
-calib=/usr/share/mricron/templates/ch2better.nii.gz
+calib=${EFQ_MRICRON_DIR:?}/templates/ch2better.nii.gz
 "$cli" quantize "$model" --calib "$calib" -o "$tmp/out.onnx" --json "$tmp/out.json" \
   >"$tmp/stdout" 2>"$tmp/stderr" &
 pid=$!

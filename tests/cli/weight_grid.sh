@@ -8,7 +8,7 @@
 set -euo pipefail
 cli=${EFQ_CLI:?} src=${EFQ_SRC:?} tmp=${EFQ_TMP:?}
 build=$(cd "$(dirname "$cli")" && pwd)
-reader="$build/tests/efq_reader"
+reader=${EFQ_READER:-$build/tests/efq_reader}  # ctest sets it (a qemu wrapper when cross built)
 [ -x "$reader" ] || { echo "efq_reader not built at $reader"; exit 1; }
 rm -rf "$tmp" && mkdir -p "$tmp"
 
@@ -18,7 +18,7 @@ q() {  # q NAME MODEL CALIB OUT [flags...]
   "$cli" quantize "$model" --calib "$calib" -o "$out" --wbits 2 --abits 8 --iters 20 --quiet \
     --json "$tmp/$name.json" "$@"
 }
-brain="$src/models/brain.onnx" brain_calib=/usr/share/mricron/templates/ch2better.nii.gz
+brain="$src/models/brain.onnx" brain_calib=${EFQ_MRICRON_DIR:?}/templates/ch2better.nii.gz
 q brain_qdq "$brain" "$brain_calib" "$tmp/brain.onnx"
 q brain "$brain" "$brain_calib" "$tmp/brain.efq"
 q brain_narrow "$brain" "$brain_calib" "$tmp/brain_narrow.efq" --weight-grid narrow

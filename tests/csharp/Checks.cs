@@ -54,7 +54,14 @@ namespace EfficientQ.Tests
             string src = args[0], tmp = args[1];
             string brain = Path.Combine(src, "models/brain.onnx");
             string dataset = Path.Combine(src, "tests/data/brain");
-            const string calibPath = "/usr/share/mricron/templates/ch2better.nii.gz";
+            // mricron-data's folder: the CMake cache variable EFQ_MRICRON_DIR, passed by ctest.
+            string mricron = Environment.GetEnvironmentVariable("EFQ_MRICRON_DIR");
+            if (string.IsNullOrEmpty(mricron))
+            {
+                Console.Error.WriteLine("EFQ_MRICRON_DIR is not set (ctest sets it)");
+                return 2;
+            }
+            string calibPath = Path.Combine(mricron, "templates/ch2better.nii.gz");
             Directory.CreateDirectory(tmp);
 
             // Version and status names.

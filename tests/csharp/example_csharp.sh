@@ -21,7 +21,7 @@ fi
 rm -rf "$tmp" && mkdir -p "$tmp"
 export OMP_WAIT_POLICY=PASSIVE  # as the CLI does (see examples/c/README.md)
 export LD_LIBRARY_PATH="$(dirname "$lib")${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"  # DllImport("efficientq")
-calib=/usr/share/mricron/templates/ch2better.nii.gz
+calib=${EFQ_MRICRON_DIR:?}/templates/ch2better.nii.gz
 fail() { echo "FAILED: $*"; exit 1; }
 
 # The host, then the CLI with the same quantization and evaluation.

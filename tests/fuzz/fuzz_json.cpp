@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <string>
 
 #include "fuzz_common.hpp"
@@ -15,8 +16,9 @@
 namespace {
 std::string dataset_dir() {
   static std::string dir = [] {
-    char tmpl[] = "/tmp/efq_fuzz_json_XXXXXX";
-    const char* d = mkdtemp(tmpl);
+    // The system temporary folder (TMPDIR, else /tmp: std::filesystem's lookup).
+    std::string tmpl = (std::filesystem::temp_directory_path() / "efq_fuzz_json_XXXXXX").string();
+    const char* d = mkdtemp(tmpl.data());
     if (!d) std::abort();
     const std::string s(d);
     for (const char* sub : {"/imagesTr", "/labelsTr", "/imagesTs", "/labelsTs"})

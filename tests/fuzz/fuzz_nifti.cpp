@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <string>
 
 #include "fuzz_common.hpp"
@@ -13,8 +14,9 @@
 namespace {
 std::string temp_dir() {
   static std::string dir = [] {
-    char tmpl[] = "/tmp/efq_fuzz_nifti_XXXXXX";
-    const char* d = mkdtemp(tmpl);
+    // The system temporary folder (TMPDIR, else /tmp: std::filesystem's lookup).
+    std::string tmpl = (std::filesystem::temp_directory_path() / "efq_fuzz_nifti_XXXXXX").string();
+    const char* d = mkdtemp(tmpl.data());
     if (!d) std::abort();
     return std::string(d);
   }();

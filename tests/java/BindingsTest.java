@@ -82,7 +82,13 @@ public final class BindingsTest {
     Files.createDirectories(tmp);
     String model = src.resolve("models/brain.onnx").toString();
     String dataset = src.resolve("tests/data/brain").toString();
-    String calibPath = "/usr/share/mricron/templates/ch2better.nii.gz";
+    // mricron-data's folder: the CMake cache variable EFQ_MRICRON_DIR, passed by ctest.
+    String mricron = System.getenv("EFQ_MRICRON_DIR");
+    if (mricron == null || mricron.isEmpty()) {
+      System.err.println("EFQ_MRICRON_DIR is not set (ctest sets it)");
+      System.exit(2);
+    }
+    String calibPath = Paths.get(mricron, "templates/ch2better.nii.gz").toString();
 
     // Pinned values: every enum constant equals the header's, and none is missing.
     String header = Files.readString(src.resolve("include/efficientq/efficientq.h"));

@@ -17,7 +17,7 @@ rm -rf "$tmp" && mkdir -p "$tmp"
 # Before the JVM starts: it loads libgomp with the library, which reads this once.
 export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-PASSIVE}
 host() { "$java" -Djna.library.path="$(dirname "$lib")" -cp "$jar:$jna" org.efficientq.example.Quantize "$@"; }
-calib=/usr/share/mricron/templates/ch2better.nii.gz
+calib=${EFQ_MRICRON_DIR:?}/templates/ch2better.nii.gz
 
 # The CLI's run of the same quantization, alongside the host's.
 "$cli" quantize "$src/models/brain.onnx" --calib "$calib" -o "$tmp/cli.onnx" --wbits 8 --abits 8 \

@@ -10,14 +10,14 @@
 
 #include "core/error.hpp"
 #include "io/dataset.hpp"
+#include "test_paths.hpp"
 
 namespace {
 
 namespace fs = std::filesystem;
 
 std::string fresh_dir(const std::string& sub) {
-  const char* env = std::getenv("EFQ_TEST_TMP");
-  fs::path p = (env && *env) ? fs::path(env) : fs::path("/tmp/efq_test_tmp");
+  fs::path p = efq_test::tmp_root();
   p /= sub;
   fs::remove_all(p);
   fs::create_directories(p);

@@ -15,17 +15,17 @@
 
 #include "core/error.hpp"
 #include "io/nifti.hpp"
+#include "test_paths.hpp"
 
 namespace {
 
 namespace fs = std::filesystem;
 using efq::ErrorCode;
 
-const std::string kTemplates = "/usr/share/mricron/templates/";
+const std::string kTemplates = efq_test::mricron_templates();
 
 std::string tmp_dir(const std::string& sub) {
-  const char* env = std::getenv("EFQ_TEST_TMP");
-  fs::path p = (env && *env) ? fs::path(env) : fs::path("/tmp/efq_test_tmp");
+  fs::path p = efq_test::tmp_root();
   p /= sub;
   fs::create_directories(p);
   return p.string();

@@ -8,6 +8,7 @@
 #include "core/error.hpp"
 #include "io/nifti.hpp"
 #include "io/preprocess.hpp"
+#include "test_paths.hpp"
 
 namespace {
 
@@ -104,7 +105,7 @@ TEST_CASE("percentile clip interpolates order statistics like numpy, then z-scor
 }
 
 TEST_CASE("zscore of the real ch2 T1 has mean 0 and std 1") {
-  std::vector<float> v = efq::io::read_nifti("/usr/share/mricron/templates/ch2.nii.gz").data;
+  std::vector<float> v = efq::io::read_nifti(efq_test::mricron_templates() + "ch2.nii.gz").data;
   efq::io::normalize(v, efq::io::parse_normalization("zscore"));
   double s = 0, ss = 0;
   for (float x : v) s += x;

@@ -10,6 +10,7 @@
 #include "core/error.hpp"
 #include "io/nifti.hpp"
 #include "io/resample.hpp"
+#include "test_paths.hpp"
 
 namespace {
 
@@ -155,7 +156,7 @@ TEST_CASE("a non-axis-aligned map (swapped axes) takes the general path correctl
 }
 
 TEST_CASE("AAL resampled to 2 mm and back with nearest neighbour keeps its labels") {
-  const efq::io::Image aal = efq::io::read_nifti("/usr/share/mricron/templates/aal.nii.gz");
+  const efq::io::Image aal = efq::io::read_nifti(efq_test::mricron_templates() + "aal.nii.gz");
   const double two[3] = {2, 2, 2};
   const Grid coarse = efq::io::resampled_grid(aal.grid, two);
   const std::vector<float> c = efq::io::resample(aal.data, aal.grid, coarse, Interp::kNearest);

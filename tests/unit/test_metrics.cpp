@@ -6,6 +6,7 @@
 #include "core/error.hpp"
 #include "infer/metrics.hpp"
 #include "io/nifti.hpp"
+#include "test_paths.hpp"
 
 using efq::infer::Region;
 
@@ -56,7 +57,7 @@ TEST_CASE("Dice per region uses the union of each region's labels") {
 }
 
 TEST_CASE("Dice on the real AAL atlas: identity is 1, a one-voxel shift lowers it") {
-  const efq::io::Image aal = efq::io::read_nifti("/usr/share/mricron/templates/aal.nii.gz");
+  const efq::io::Image aal = efq::io::read_nifti(efq_test::mricron_templates() + "aal.nii.gz");
   const std::vector<uint8_t> labels(aal.data.begin(), aal.data.end());
   std::vector<uint8_t> shifted(labels.size(), 0);
   std::copy(labels.begin(), labels.end() - 1, shifted.begin() + 1);  // one voxel along i

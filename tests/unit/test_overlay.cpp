@@ -22,6 +22,7 @@
 #include "io/nifti.hpp"
 #include "io/overlay.hpp"
 #include "io/png.hpp"
+#include "test_paths.hpp"
 
 namespace {
 
@@ -33,8 +34,7 @@ using efq::io::Plane;
 using efq::io::RgbImage;
 
 std::string tmp_dir(const std::string& sub) {
-  const char* env = std::getenv("EFQ_TEST_TMP");
-  fs::path p = (env && *env) ? fs::path(env) : fs::path("/tmp/efq_test_tmp");
+  fs::path p = efq_test::tmp_root();
   p /= sub;
   fs::remove_all(p);
   fs::create_directories(p);

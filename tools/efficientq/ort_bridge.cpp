@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 
 namespace cli {
@@ -63,13 +64,21 @@ std::vector<float> run_ort_script(const std::string& python, const char* script_
                                   const std::string& model, const float* input,
                                   const int64_t shape[5], const std::vector<std::string>& extra,
                                   std::vector<int64_t>& shape_out, double* seconds_out) {
-  char dir[] = "/tmp/efq_verify_XXXXXX";
-  if (!mkdtemp(dir)) throw Failure("cannot create a temporary directory");
-  const std::string d = dir, script = d + "/ort_run.py", in = d + "/input.npy", out = d + "/output.npy";
+  // In the system temporary folder (TMPDIR, else /tmp: std::filesystem's lookup).
+  std::string tmpl;
+  try {
+    tmpl = (std::filesystem::temp_directory_path() / "efq_verify_XXXXXX").string();
+  } catch (const std::filesystem::filesystem_error& e) {
+    throw Failure(std::string("no temporary directory: ") + e.what());
+  }
+  std::vector<char> dir(tmpl.begin(), tmpl.end());
+  dir.push_back('\0');
+  if (!mkdtemp(dir.data())) throw Failure("cannot create a temporary directory under " + tmpl);
+  const std::string d = dir.data(), script = d + "/ort_run.py", in = d + "/input.npy", out = d + "/output.npy";
   const std::string secs = out + ".seconds";
   auto cleanup = [&] {
     for (const auto& f : {script, in, out, secs}) std::remove(f.c_str());
-    rmdir(dir);
+    rmdir(d.c_str());
   };
   try {
     { std::ofstream(script) << script_text; }

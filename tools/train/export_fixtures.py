@@ -14,6 +14,7 @@ Writes for NAME in {uresq, monai_unet, nnunet_plain}:
 import argparse
 import os
 import subprocess
+import tempfile
 import sys
 
 import numpy as np
@@ -183,7 +184,8 @@ def verify(out):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--out", default=DEFAULT_OUT)
-    ap.add_argument("--ort-python", default="/tmp/ortvenv/bin/python")
+    ap.add_argument("--ort-python",
+                    default=os.path.join(tempfile.gettempdir(), "ortvenv", "bin", "python"))
     ap.add_argument("--verify-only", action="store_true")
     a = ap.parse_args()
     if a.verify_only:

@@ -29,7 +29,7 @@ import nibabel as nib
 import numpy as np
 from scipy import ndimage
 
-TPL = "/usr/share/mricron/templates"
+TPL = os.path.join(os.environ.get("EFQ_MRICRON_DIR") or "/usr/share/mricron", "templates")
 CLASSES = ["background", "frontal", "parietal_occipital", "temporal_limbic", "cerebellum",
            "deep_grey"]
 GROUPS = {1: [(1, 28)], 2: [(43, 70)], 3: [(29, 42), (79, 90)], 4: [(91, 116)], 5: [(71, 78)]}

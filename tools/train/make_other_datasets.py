@@ -58,7 +58,7 @@ from scipy import ndimage
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from make_brain_dataset import save  # noqa: E402
 
-TPL = "/usr/share/mricron/templates"
+TPL = os.path.join(os.environ.get("EFQ_MRICRON_DIR") or "/usr/share/mricron", "templates")
 N_AUG = 5
 
 SPECS = {
