@@ -31,6 +31,21 @@ inline memory::dims dims_of(const memory::desc& md) {
 #endif
 }
 
+/// Whether oneDNN's int8 convolutions on this CPU sum u8·s8 products exactly: with VNNI
+/// (vpdpbusd, AVX2-VNNI, AVX-512 VNNI and later) they do; without it (AVX2, AVX-512 without
+/// VNNI) adjacent products are added by vpmaddubsw into saturating 16-bit integers, so
+/// 2 · max|x code| · max|w code| must stay ≤ 32767 for an exact result.
+inline bool int8_exact_accumulation() {
+  using I = dnnl::cpu_isa;
+  const I isa = dnnl::get_effective_cpu_isa();
+#if DNNL_VERSION_MAJOR >= 3
+  if (isa == I::isa_default) return false;
+#else
+  if (isa == I::all || isa == I::avx512_mic || isa == I::avx512_mic_4ops) return false;
+#endif
+  return !(isa == I::sse41 || isa == I::avx || isa == I::avx2 || isa == I::avx512_core);
+}
+
 /// Forward-inference direct convolution; `bias` and `attr` may be null. oneDNN dilations count
 /// from 0.
 inline dnnl::convolution_forward::primitive_desc conv_pd(

@@ -29,6 +29,12 @@ struct Int8Prepared {
   memory::desc src_md, dst_md;
   memory weights, bias;
   memory scales;  // oneDNN 3: the per-output-channel weight scales, an execution argument
+  // Without VNNI, oneDNN's 16-bit pair sums saturate for large codes (dnnl_compat.hpp): such a
+  // layer runs as a float convolution of the integer codes (exact sums below 2^24), then scale
+  // and bias, as the OpenCL backend does.
+  bool float_codes = false;
+  Tensor codes_f;                  // the weight codes as float, [O, I, k...]
+  std::vector<float> out_scale;    // x_scale · w_scale[o]
 };
 
 struct Int8Cache {
@@ -43,6 +49,27 @@ memory::dims dims_of(const Shape& s) { return memory::dims(s.begin(), s.end()); 
 
 Tag plain(size_t rank) {
   return rank == 3 ? Tag::abc : rank == 4 ? Tag::abcd : Tag::abcde;
+}
+
+// The input codes as floats, a float convolution with the float codes (cached under the entry's
+// address), then y = acc · x_scale · w_scale[o] + bias[o].
+void conv_codes_as_float(CpuBackend& be, Int8Prepared& pr, const WindowParams& p, const Tensor& x,
+                         const Int8Conv& w, const Shape& ys, Tensor& y) {
+  const int64_t co = w.weight_shape[0];
+  Tensor xq;
+  xq.resize(x.shape);
+  const float sf = w.x_scale, lo = static_cast<float>(w.x_qmin), hi = static_cast<float>(w.x_qmax);
+  const int64_t n = x.numel();
+#pragma omp parallel for schedule(static) if (n > 65536)
+  for (int64_t i = 0; i < n; ++i) xq.f[i] = activation_code_fast(x.f[i], sf, lo, hi);
+  be.conv(&pr, p, xq, pr.codes_f, nullptr, y);
+  const int64_t inner = y.numel() / (ys[0] * co);
+#pragma omp parallel for schedule(static) if (y.numel() > 65536)
+  for (int64_t nc = 0; nc < ys[0] * co; ++nc) {
+    const float sc = pr.out_scale[nc % co], b = w.bias[nc % co];
+    float* yp = y.data() + nc * inner;
+    for (int64_t i = 0; i < inner; ++i) yp[i] = yp[i] * sc + b;
+  }
 }
 
 }  // namespace
@@ -63,6 +90,19 @@ void CpuBackend::conv_int8(const void* key, const WindowParams& p, const Tensor&
   const std::string sk = shape_str(x.shape) + shape_str(w.weight_shape) + (w.x_unsigned ? "u" : "s") +
                          std::to_string(w.x_scale);
   const Dt src_dt = w.x_unsigned ? Dt::u8 : Dt::s8;
+  if (pr.shape_key != sk) {
+    int w_max = 0;
+    for (int8_t c : w.codes) w_max = std::max(w_max, std::abs(static_cast<int>(c)));
+    const int64_t x_max = w.x_unsigned ? w.x_qmax : w.x_qmax + 128;  // s8 sources get +128
+    pr.float_codes = !dnnl_compat::int8_exact_accumulation() && 2 * x_max * w_max > 32767;
+    if (pr.float_codes) {
+      pr.codes_f.resize(w.weight_shape);
+      for (size_t i = 0; i < w.codes.size(); ++i) pr.codes_f.f[i] = static_cast<float>(w.codes[i]);
+      pr.out_scale.resize(static_cast<size_t>(co));
+      for (int64_t o = 0; o < co; ++o) pr.out_scale[o] = w.x_scale * w.weight_scale[o];
+      pr.shape_key = sk;
+    }
+  }
   if (pr.shape_key != sk) {
     memory::dims st(p.stride.begin(), p.stride.end()), pl(p.pad_begin.begin(), p.pad_begin.end()),
         pe(p.pad_end.begin(), p.pad_end.end()), dl;
@@ -103,6 +143,10 @@ void CpuBackend::conv_int8(const void* key, const WindowParams& p, const Tensor&
     pr.dst_md = pd.dst_desc();
     pr.shape_key = sk;
   }
+  if (pr.float_codes) {
+    conv_codes_as_float(*this, pr, p, x, w, ys, y);
+    return;
+  }
   // Quantize the input into the primitive's u8/s8 plain layout, then reorder if it wants another.
   const int64_t n = x.numel();
   uint8_t* q = static_cast<uint8_t*>(cache.codes.get(static_cast<size_t>(n)));
@@ -141,8 +185,15 @@ void CpuBackend::conv_int8(const void* key, const WindowParams& p, const Tensor&
 void CpuBackend::int8_forget(const void* key) {
   if (!int8_cache_) return;
   Int8Cache& cache = *static_cast<Int8Cache*>(int8_cache_.get());
-  std::lock_guard<std::mutex> lock(cache.mu);
-  cache.layers.erase(key);
+  const void* float_key = nullptr;  // the float-codes fallback's cached convolution
+  {
+    std::lock_guard<std::mutex> lock(cache.mu);
+    auto it = cache.layers.find(key);
+    if (it == cache.layers.end()) return;
+    if (it->second.float_codes) float_key = &it->second;
+    cache.layers.erase(it);
+  }
+  if (float_key) forget(float_key);
 }
 
 }  // namespace efq
