@@ -2,9 +2,30 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cmath>
+
 #include "core/error.hpp"
 
 namespace efq {
+
+namespace {
+// A JSON array of integers in [lo, hi]. nlohmann's get<int…>() converts a float such as 7e34 to
+// an integer type without a range check (undefined behaviour; found by fuzz_json): each element
+// is checked here first. An integral float (64.0) is accepted.
+template <typename T>
+std::vector<T> integers(const nlohmann::json& v, int64_t lo, int64_t hi) {
+  if (!v.is_array()) throw std::runtime_error("needs an array of integers");
+  std::vector<T> out;
+  for (const auto& e : v) {
+    const double d = e.is_number() ? e.get<double>() : std::nan("");
+    if (!(d >= static_cast<double>(lo) && d <= static_cast<double>(hi)) || d != std::floor(d))
+      throw std::runtime_error("needs integers in [" + std::to_string(lo) + ", " + std::to_string(hi) +
+                               "], got " + e.dump());
+    out.push_back(static_cast<T>(d));  // in range: the conversion is exact
+  }
+  return out;
+}
+}  // namespace
 
 Activation parse_activation(const std::string& s) {
   if (s == "none") return Activation::kNone;
@@ -54,11 +75,8 @@ Conventions parse_conventions(const std::string& text, const std::string& where)
     if (j.contains(field)) c.axes = parse_axes(j[field].get<std::string>());
     field = "roi";
     if (j.contains(field)) {
-      c.roi = j[field].get<std::vector<int64_t>>();
-      if (c.roi.size() != 3 || c.roi[0] < 1 || c.roi[1] < 1 || c.roi[2] < 1)
-        throw std::runtime_error("needs 3 positive sizes");
-      for (int64_t r : c.roi)  // the bounds of EFQ_PARAM_ROI_D/H/W
-        if (r > 4096) throw std::runtime_error("size " + std::to_string(r) + " above 4096");
+      c.roi = integers<int64_t>(j[field], 1, 4096);  // the bounds of EFQ_PARAM_ROI_D/H/W
+      if (c.roi.size() != 3) throw std::runtime_error("needs 3 positive sizes");
     }
     field = "overlap";
     if (j.contains(field)) {
@@ -78,9 +96,9 @@ Conventions parse_conventions(const std::string& text, const std::string& where)
     field = "regions";
     if (j.contains(field))
       for (const auto& r : j[field])
-        c.regions.push_back({r.at("name").get<std::string>(), r.at("labels").get<std::vector<int>>()});
+        c.regions.push_back({r.at("name").get<std::string>(), integers<int>(r.at("labels"), 0, 255)});
     field = "regions_class_order";
-    if (j.contains(field)) c.regions_class_order = j[field].get<std::vector<int>>();
+    if (j.contains(field)) c.regions_class_order = integers<int>(j[field], 0, 255);
     field = "threshold";
     if (j.contains(field)) c.threshold = j[field].get<double>();
   } catch (const Error& e) {

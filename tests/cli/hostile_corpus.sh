@@ -117,7 +117,7 @@ all4 "conv stride 0" "$bad/conv_zero_stride.onnx" "non-positive kernel, stride o
 run3 "conv pad 2^40" "$bad/conv_huge_pad.onnx" "more than the memory limit of 2048 MiB"
 run3 "2^18-channel activation" "$bad/huge_activation.onnx" "more than the memory limit of 2048 MiB"
 run3 "Resize by 1000" "$bad/resize_by_1000.onnx" "more than the memory limit of 2048 MiB"
-all4 "metadata ROI 100000^3" "$bad/meta_huge_roi.onnx" "metadata field 'roi': size 100000 above 4096"
+all4 "metadata ROI 100000^3" "$bad/meta_huge_roi.onnx" "metadata field 'roi': needs integers in .1, 4096., got 100000"
 all4 "metadata normalization ct:5,1" "$bad/meta_bad_normalization.onnx" "ct:5,1"
 run "metadata spacing 0.001 mm (segment)" fail "more than the memory limit of 2048 MiB" -- "$cli" segment "$bad/meta_tiny_spacing.onnx" "$img" -o "$tmp/out/s.nii.gz" $M $model_opts
 # Valid for inference; its Gram statistics alone would need ~24 GB.
