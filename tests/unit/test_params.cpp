@@ -225,13 +225,18 @@ TEST_CASE("efq_param_list and efq_param_get_info give every table row, in increa
   size_t n = 0;
   REQUIRE(efq_param_list(nullptr, 0, &n) == EFQ_OK);
   REQUIRE(n == capi::param_table().size());
-  std::vector<efq_param> all(n + 2, static_cast<efq_param>(-1));
+  // Sentinel: the smallest parameter (a valid enumerator: an out-of-range value is undefined
+  // behaviour that UBSan reports). The list is increasing, so no correct write puts it at n - 1.
+  const efq_param sentinel = EFQ_PARAM_THREADS;
+  REQUIRE(capi::param_table().front().id == sentinel);
+  std::vector<efq_param> all(n + 2, sentinel);
   size_t n2 = 0;
   REQUIRE(efq_param_list(all.data(), n - 1, &n2) == EFQ_OK);  // a short buffer: n - 1 written
   CHECK(n2 == n);
-  CHECK(all[n - 1] == static_cast<efq_param>(-1));
+  CHECK(all[n - 1] == sentinel);
   REQUIRE(efq_param_list(all.data(), all.size(), &n2) == EFQ_OK);
-  CHECK(all[n] == static_cast<efq_param>(-1));
+  CHECK(all[n] == sentinel);
+  CHECK(all[n - 1] != sentinel);
   CHECK(efq_param_list(nullptr, 1, &n2) == EFQ_ERR_INVALID_ARGUMENT);
   CHECK(efq_param_list(all.data(), 1, nullptr) == EFQ_ERR_INVALID_ARGUMENT);
   for (size_t i = 0; i < n; ++i) {
