@@ -4,6 +4,7 @@
 #define EFQ_TESTS_C_EXPECT_H
 
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "efficientq/efficientq.h"
 
@@ -16,5 +17,22 @@ static int failures = 0;
       ++failures;                                                       \
     }                                                                   \
   } while (0)
+
+/* The whole file as a malloc'd buffer (its size in *size); NULL when unreadable. */
+static inline unsigned char* read_file(const char* path, long* size) {
+  FILE* f = fopen(path, "rb");
+  unsigned char* data;
+  if (!f) return NULL;
+  fseek(f, 0, SEEK_END);
+  *size = ftell(f);
+  fseek(f, 0, SEEK_SET);
+  data = (unsigned char*)malloc((size_t)*size + 1);
+  if (data && fread(data, 1, (size_t)*size, f) != (size_t)*size) {
+    free(data);
+    data = NULL;
+  }
+  fclose(f);
+  return data;
+}
 
 #endif

@@ -31,23 +31,6 @@ static int count_reports(void* user, const efq_progress* p) {
   return 0;
 }
 
-/* The whole file as a malloc'd buffer (size in *n); NULL when unreadable. */
-static unsigned char* read_file(const char* path, long* n) {
-  FILE* f = fopen(path, "rb");
-  unsigned char* b;
-  if (!f) return NULL;
-  fseek(f, 0, SEEK_END);
-  *n = ftell(f);
-  fseek(f, 0, SEEK_SET);
-  b = (unsigned char*)malloc((size_t)*n + 1);
-  if (b && fread(b, 1, (size_t)*n, f) != (size_t)*n) {
-    free(b);
-    b = NULL;
-  }
-  fclose(f);
-  return b;
-}
-
 static int same_file(const char* a, const char* b) {
   long na = 0, nb = 0;
   unsigned char* x = read_file(a, &na);

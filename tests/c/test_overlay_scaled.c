@@ -23,22 +23,6 @@ static int paeth(int a, int b, int c) {
   return pa <= pb && pa <= pc ? a : (pb <= pc ? b : c);
 }
 
-static unsigned char* read_file(const char* path, long* size) {
-  FILE* f = fopen(path, "rb");
-  unsigned char* data;
-  if (!f) return NULL;
-  fseek(f, 0, SEEK_END);
-  *size = ftell(f);
-  fseek(f, 0, SEEK_SET);
-  data = (unsigned char*)malloc((size_t)*size);
-  if (data && fread(data, 1, (size_t)*size, f) != (size_t)*size) {
-    free(data);
-    data = NULL;
-  }
-  fclose(f);
-  return data;
-}
-
 /* An 8-bit RGB, non-interlaced PNG (what the library writes); 0 on success. */
 static int decode_png(const char* path, picture* out) {
   long size = 0, pos = 8;

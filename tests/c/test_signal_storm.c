@@ -57,22 +57,6 @@ typedef struct outcome {
   int64_t voxels;
 } outcome;
 
-static unsigned char* read_all(const char* path, long* size) {
-  FILE* f = fopen(path, "rb");
-  unsigned char* buf;
-  if (!f) return NULL;
-  fseek(f, 0, SEEK_END);
-  *size = ftell(f);
-  fseek(f, 0, SEEK_SET);
-  buf = (unsigned char*)malloc((size_t)*size);
-  if (buf && fread(buf, 1, (size_t)*size, f) != (size_t)*size) {
-    free(buf);
-    buf = NULL;
-  }
-  fclose(f);
-  return buf;
-}
-
 static void run(const char* src, const char* tmp, const char* tag, outcome* out) {
   efq_context* ctx = NULL;
   efq_model *model = NULL, *quant = NULL;
@@ -100,7 +84,7 @@ static void run(const char* src, const char* tmp, const char* tag, outcome* out)
   out->labels = (uint8_t*)malloc((size_t)out->voxels);
   EXPECT(out->labels != NULL);
   memcpy(out->labels, labels, (size_t)out->voxels);
-  out->efq = read_all(efq_path, &out->efq_size);
+  out->efq = read_file(efq_path, &out->efq_size);
   EXPECT(out->efq != NULL);
   remove(efq_path);
   efq_segmentation_destroy(seg);
