@@ -43,6 +43,7 @@ struct Int8Cache {
   std::mutex mu;
   std::map<const void*, Int8Prepared> layers;
   Scratch codes, src, dst;  // quantized input, its reordered copy, the blocked output: reused
+  Tensor codes_x;           // the float-codes fallback's input codes: reused (no page faults)
 };
 
 memory::dims dims_of(const Shape& s) { return memory::dims(s.begin(), s.end()); }
@@ -53,10 +54,9 @@ Tag plain(size_t rank) {
 
 // The input codes as floats, a float convolution with the float codes (cached under the entry's
 // address), then y = acc · x_scale · w_scale[o] + bias[o].
-void conv_codes_as_float(CpuBackend& be, Int8Prepared& pr, const WindowParams& p, const Tensor& x,
-                         const Int8Conv& w, const Shape& ys, Tensor& y) {
+void conv_codes_as_float(CpuBackend& be, Int8Prepared& pr, Tensor& xq, const WindowParams& p,
+                         const Tensor& x, const Int8Conv& w, const Shape& ys, Tensor& y) {
   const int64_t co = w.weight_shape[0];
-  Tensor xq;
   xq.resize(x.shape);
   const float sf = w.x_scale, lo = static_cast<float>(w.x_qmin), hi = static_cast<float>(w.x_qmax);
   const int64_t n = x.numel();
@@ -144,7 +144,7 @@ void CpuBackend::conv_int8(const void* key, const WindowParams& p, const Tensor&
     pr.shape_key = sk;
   }
   if (pr.float_codes) {
-    conv_codes_as_float(*this, pr, p, x, w, ys, y);
+    conv_codes_as_float(*this, pr, cache.codes_x, p, x, w, ys, y);
     return;
   }
   // Quantize the input into the primitive's u8/s8 plain layout, then reorder if it wants another.
