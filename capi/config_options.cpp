@@ -80,6 +80,8 @@ quant::QuantOptions quant_options(const efq_config* cfg) {
     o.act_scale = static_cast<quant::ActScaleRule>(*v);
   // The faithful grid runs the reference's fixed iteration count whatever is asked.
   if (auto v = config_int_set(cfg, EFQ_PARAM_EARLY_STOP); v && !faithful) o.admm.early_stop = *v != 0;
+  if (auto v = config_int_set(cfg, EFQ_PARAM_CODE_DESCENT); v && !faithful)
+    o.admm.descent_sweeps = static_cast<int>(*v);
   // A crop size of 0 means unset (the METHOD §1.4 rule).
   const int64_t cd = config_int(cfg, EFQ_PARAM_CALIB_CROP_D), ch = config_int(cfg, EFQ_PARAM_CALIB_CROP_H),
                 cw = config_int(cfg, EFQ_PARAM_CALIB_CROP_W);

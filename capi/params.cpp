@@ -86,6 +86,7 @@ std::vector<ParamSpec> make_table() {
     {EFQ_PARAM_MEMORY_LIMIT_MB, "memory limit", P::kInt, 0, 1 << 30, no, "", "MiB a call may allocate for what file headers and requests imply, checked before allocating; 0 = physical memory minus 1/8", nullptr, S::kContext},
     {EFQ_PARAM_BUDGET_FIDELITY, "budget fidelity", P::kReal, 0, 1, q.budget_fidelity, "", "choose per-layer weight widths for the fewest packed bytes with calibration-crop fidelity >= this; 0 = off", nullptr, S::kQuantization},
     {EFQ_PARAM_WBITS_CHOICES, "weight width choices", P::kString, 0, 0, 0, quant::to_string(q.wbits_choices), "the widths the budget chooses from, e.g. 2,3,4,8 (each 2..8, once)", check_wbits_choices, S::kQuantization},
+    {EFQ_PARAM_CODE_DESCENT, "code descent", P::kInt, 0, 1000, double(a.descent_sweeps), "", "after ADMM, at most N sweeps of greedy coordinate descent on each layer's weight codes against its reconstruction loss (scales fixed, bias re-fitted); 0 = off; not the faithful grid", nullptr, S::kQuantization},
   };
   // clang-format on
 }

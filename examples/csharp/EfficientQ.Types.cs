@@ -152,6 +152,9 @@ namespace EfficientQ
         BudgetFidelity = 62,
         /// <summary>string (default "2,3,4,8"): the weight widths <see cref="BudgetFidelity"/> chooses from.</summary>
         WBitsChoices = 63,
+        /// <summary>int 0..1000 (default 0 = off): sweeps of greedy coordinate descent on each
+        /// layer's weight codes after ADMM (not the faithful grid).</summary>
+        CodeDescent = 64,
     }
 
     /// <summary>A failed library call: the efq_status and the library's description of it.</summary>

@@ -298,11 +298,19 @@ typedef enum efq_param {
                                      report's "budget" gives the widths, the packed bytes, every
                                      measurement and the final model's crop fidelity ("met" says
                                      whether it reached the value). @since 0.1 */
-  EFQ_PARAM_WBITS_CHOICES = 63  /**< string (default "2,3,4,8"): the weight widths
+  EFQ_PARAM_WBITS_CHOICES = 63, /**< string (default "2,3,4,8"): the weight widths
                                      EFQ_PARAM_BUDGET_FIDELITY chooses from, comma-separated,
                                      each in 2..8 and given once, e.g. "2,4,8". Setting it
                                      without EFQ_PARAM_BUDGET_FIDELITY > 0 makes efq_quantize fail
                                      with EFQ_ERR_INVALID_ARGUMENT. @since 0.1 */
+  EFQ_PARAM_CODE_DESCENT = 64   /**< int 0..1000 (default 0 = off): after a layer's ADMM, at
+                                     most this many sweeps of greedy coordinate descent on its
+                                     weight codes: each code in turn moves to the grid level that
+                                     lowers the layer's reconstruction loss most (exact, from the
+                                     calibration statistics, scales fixed), then the bias to its
+                                     optimum; sweeps end early when none moves a code. The
+                                     report's per-layer "code_descent" gives sweeps, moves and the
+                                     loss before. Ignored by the faithful grid. @since 0.1 */
 } efq_param;
 
 /** Sets a context parameter: one that applies to every call made with `ctx`, the loads

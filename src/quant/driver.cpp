@@ -88,6 +88,9 @@ class QuantizingPass {
     rep.best_iteration = s.solution.best_iteration;
     rep.stop_reason = s.solution.stop_reason;
     rep.system = s.solution.system;
+    rep.descent_sweeps = s.solution.descent_sweeps;
+    rep.descent_moves = s.solution.descent_moves;
+    rep.loss_admm = s.solution.loss_admm;
     rep.times = s.solution.times;
     rep.scales = s.solution.quantizer.scale;
     const Quantizer& wq = s.solution.quantizer;

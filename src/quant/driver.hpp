@@ -40,6 +40,9 @@ struct LayerReport {
   std::string stop_reason;  // the solver's (LayerSolution::stop_reason); empty without ADMM
   std::string system;       // how its W-step was solved (LayerSolution::system); empty without ADMM
   SolveTimes times;         // gram / factorization / iterations
+  int descent_sweeps = 0;   // code descent after ADMM (LayerSolution); 0 = not run
+  int64_t descent_moves = 0;
+  double loss_admm = -1;    // the loss before the descent, when it ran
   double seconds = 0;
 };
 

@@ -86,6 +86,9 @@ LayerSolution solve_grouped(Backend& be, const Graph& g, const Node& n, const st
     sol.best_iteration = std::max(sol.best_iteration, gs.best_iteration);
     if (sol.stop_reason.empty() || gs.stop_reason == "max_iterations") sol.stop_reason = gs.stop_reason;
     sol.system = gs.system;
+    sol.descent_sweeps = std::max(sol.descent_sweeps, gs.descent_sweeps);
+    sol.descent_moves += gs.descent_moves;
+    if (gs.loss_admm >= 0) sol.loss_admm = std::max(sol.loss_admm, 0.0) + gs.loss_admm / static_cast<double>(group);
     sol.times += gs.times;
     rep.solver = r.solver;
     kept_projection += r.note.empty() ? 0 : 1;

@@ -37,6 +37,7 @@ QuantOptions QuantOptions::faithful() {
   o.admm.warm_start_scales = false;
   o.admm.early_stop = false;  // the reference's fixed iteration count
   o.admm.short_path = false;
+  o.admm.descent_sweeps = 0;  // not in the reference
   o.faithful_pyramid = true;
   o.select_unweighted = true;
   o.keep_best_of_baseline = false;

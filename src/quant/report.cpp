@@ -78,6 +78,7 @@ std::string report_json(const QuantResult& r, const QuantOptions& opt, const Rep
   cfg["rho_max"] = opt.admm.rho_max_mult;
   cfg["eta"] = opt.admm.regularizer ? opt.admm.eta_mult : 0.0;
   cfg["rho_double_every"] = opt.admm.rho_double_every;
+  cfg["code_descent"] = opt.method == Method::kEfficientQ ? opt.admm.descent_sweeps : 0;
   cfg["calibration_shape"] = r.calibration_shape;
   j["configuration"] = cfg;
   j["inputs"] = {{"model", in.model_path}, {"model_sha256", in.model_sha256}};
@@ -145,6 +146,8 @@ std::string report_json(const QuantResult& r, const QuantOptions& opt, const Rep
     lj["best_iteration"] = l.best_iteration;
     if (!l.stop_reason.empty()) lj["stop_reason"] = l.stop_reason;
     if (!l.system.empty()) lj["admm_system"] = l.system;
+    if (l.descent_sweeps > 0)
+      lj["code_descent"] = {{"sweeps", l.descent_sweeps}, {"moves", l.descent_moves}, {"mse_admm", l.loss_admm}};
     lj["seconds"] = l.seconds;
     lj["seconds_gram"] = l.times.gram;
     lj["seconds_factorization"] = l.times.factorization;

@@ -42,6 +42,9 @@ struct AdmmOptions {
   int short_iterations = 10;
   int short_from_bits = 8;
   double short_below_error = 1e-5;
+  // After the iterations: greedy coordinate descent on the chosen iterate's codes against the
+  // select statistics, at most this many sweeps (quant/code_descent.hpp); 0 = off.
+  int descent_sweeps = 0;
 };
 
 /// The iteration limit and rule that apply to one layer (see AdmmOptions).
@@ -76,6 +79,9 @@ struct LayerSolution {
   int iterations = 0;
   std::string stop_reason;      // max_iterations | converged | plateau | short: <why>
   std::string system;           // how the W-step was solved (AdmmSystem::kind)
+  int descent_sweeps = 0;       // code descent after ADMM (0 = not run)
+  int64_t descent_moves = 0;
+  double loss_admm = -1;        // the chosen iterate's loss before the descent (when run)
   double scale_factor = 0;      // s of METHOD §3.3
   SolveTimes times;
 };

@@ -93,7 +93,10 @@ public enum Param {
    *  fewest packed weight bytes with fidelity on the calibration crop at least this value. */
   BUDGET_FIDELITY(62),
   /** string (default "2,3,4,8"): the weight widths BUDGET_FIDELITY chooses from. */
-  WBITS_CHOICES(63);
+  WBITS_CHOICES(63),
+  /** int 0..1000 (default 0 = off): sweeps of greedy coordinate descent on each layer's weight
+   *  codes after ADMM (not the faithful grid). */
+  CODE_DESCENT(64);
 
   /**
    * The range and default of a numeric parameter ({@code efq_param_bounds}).
