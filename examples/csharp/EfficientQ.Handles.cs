@@ -53,6 +53,10 @@ namespace EfficientQ
         private Exception _callbackException;
 
         private ContextHandle() : base(true) { }
+        private ContextHandle(bool ownsHandle) : base(ownsHandle) { }
+
+        /// <summary>A handle standing for NULL (calls that take an optional context).</summary>
+        internal static ContextHandle Null() { return new ContextHandle(false); }
 
         protected override bool ReleaseHandle()
         {

@@ -92,6 +92,22 @@ namespace EfficientQ
             public long file_bytes;
         }
 
+        // struct efq_param_info (the strings are the library's static storage: never freed).
+        [StructLayout(LayoutKind.Sequential)]
+        internal struct efq_param_info
+        {
+            public UIntPtr struct_size;
+            public Param param;
+            public ParamType type;
+            public ParamScope scope;
+            public IntPtr name;
+            public IntPtr help;
+            public double min;
+            public double max;
+            public double default_value;
+            public IntPtr default_string;
+        }
+
         // struct efq_progress (filled by the library; struct_size is the library's sizeof).
         [StructLayout(LayoutKind.Sequential)]
         internal struct efq_progress
@@ -158,6 +174,10 @@ namespace EfficientQ
         [DllImport(Lib, CallingConvention = Cdecl)]
         internal static extern Status efq_param_bounds(Param param, out double min, out double max,
                                                        out double def);
+        [DllImport(Lib, CallingConvention = Cdecl)]
+        internal static extern Status efq_param_get_info(Param param, ref efq_param_info info);
+        [DllImport(Lib, CallingConvention = Cdecl)]
+        internal static extern Status efq_param_list([Out] Param[] paramsOut, UIntPtr capacity, out UIntPtr count);
 
         // Model.
         [DllImport(Lib, CallingConvention = Cdecl)]
@@ -200,5 +220,16 @@ namespace EfficientQ
         internal static extern Status efq_report_to_json(ReportHandle report, out IntPtr json);
         [DllImport(Lib, CallingConvention = Cdecl)]
         internal static extern void efq_report_destroy(IntPtr report);
+
+        // Overlay pictures.
+        [DllImport(Lib, CallingConvention = Cdecl)]
+        internal static extern Status efq_render_overlay_png(ContextHandle ctx, byte[] imagePath, byte[] segPath,
+                                                             byte[] compareSegPath, Plane plane, long slice,
+                                                             byte[] pngPath, out long sliceOut);
+        [DllImport(Lib, CallingConvention = Cdecl)]
+        internal static extern Status efq_render_overlay_png_scaled(ContextHandle ctx, byte[] imagePath,
+                                                                    byte[] segPath, byte[] compareSegPath,
+                                                                    Plane plane, long slice, long scale,
+                                                                    byte[] pngPath, out long sliceOut);
     }
 }

@@ -7,6 +7,7 @@
 
 #include <efficientq/efficientq.h>
 
+#include <algorithm>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -77,6 +78,57 @@ class Config {
  private:
   detail::Handle<efq_config, efq_config_destroy> h_;
 };
+
+/// What the library knows about `p` (efq_param_get_info): type, scope, bounds, default, name and
+/// help. The strings are the library's static storage, valid for the process; never free them.
+/// Throws efq::Exception (EFQ_ERR_INVALID_ARGUMENT) for a value that is not a parameter of the
+/// loaded library. Thread-safe. @since 0.1
+inline efq_param_info param_info(efq_param p) {
+  efq_param_info i{};
+  i.struct_size = sizeof(i);
+  check(efq_param_get_info(p, &i));
+  return i;
+}
+
+/// Every parameter the loaded library knows, in increasing value (efq_param_list). A library
+/// newer than this header may list values the header does not name; param_info describes them.
+/// Thread-safe. @since 0.1
+inline std::vector<efq_param> param_list() {
+  size_t n = 0;
+  check(efq_param_list(nullptr, 0, &n));
+  std::vector<efq_param> out(n);
+  check(efq_param_list(out.data(), out.size(), &n));
+  out.resize(std::min(n, out.size()));  // the table is static: n does not change in between
+  return out;
+}
+
+/// Draws one slice of `image` with the contours of the label map `seg` (and of `compare_seg`
+/// unless it is "") as an 8-bit RGB PNG, atomically (efq_render_overlay_png); `slice` -1 picks
+/// the slice with the most labelled voxels. `ctx` may be nullptr (then nothing is logged).
+/// Returns the slice drawn. Thread-safe for distinct outputs. @since 0.1
+inline int64_t render_overlay_png(const Context* ctx, const std::string& image,
+                                  const std::string& seg, const std::string& compare_seg,
+                                  efq_plane plane, int64_t slice, const std::string& png) {
+  int64_t drawn = -1;
+  check(efq_render_overlay_png(ctx ? ctx->get() : nullptr, image.c_str(), seg.c_str(),
+                               compare_seg.empty() ? nullptr : compare_seg.c_str(), plane, slice,
+                               png.c_str(), &drawn));
+  return drawn;
+}
+
+/// render_overlay_png with each voxel drawn as `scale` x `scale` pixels, `scale` in 1..16
+/// (efq_render_overlay_png_scaled); scale 1 writes exactly what render_overlay_png writes.
+/// Returns the slice drawn. @since 0.1
+inline int64_t render_overlay_png_scaled(const Context* ctx, const std::string& image,
+                                         const std::string& seg, const std::string& compare_seg,
+                                         efq_plane plane, int64_t slice, int64_t scale,
+                                         const std::string& png) {
+  int64_t drawn = -1;
+  check(efq_render_overlay_png_scaled(ctx ? ctx->get() : nullptr, image.c_str(), seg.c_str(),
+                                      compare_seg.empty() ? nullptr : compare_seg.c_str(), plane,
+                                      slice, scale, png.c_str(), &drawn));
+  return drawn;
+}
 
 class Report {
  public:

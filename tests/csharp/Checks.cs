@@ -2,7 +2,8 @@
 // show from its output: statuses mapped to EfficientQException (status, name, message, function),
 // UTF-8 strings both ways, parameter bounds, cancellation from the progress callback (by returning
 // false and by throwing), callbacks surviving a garbage collection, log handler exceptions kept out
-// of native code, disposal, the report as JSON, and the .efq round trip. (Evaluation and its Dice
+// of native code, disposal, the report as JSON, the .efq round trip, the parameter table
+// (Params.List against the Param enum, Params.GetInfo) and the scaled overlay PNG. (Evaluation and its Dice
 // are checked through the example host.)
 //
 // usage: efq_csharp_checks.exe SOURCE_DIR TMP_DIR   (run by tests/csharp/example_csharp.sh)
@@ -71,6 +72,9 @@ namespace EfficientQ.Tests
             foreach (Status s in Enum.GetValues(typeof(Status)))
                 Expect(Library.StatusString(s) != "unknown status", "status " + s + " is known: " + Library.StatusString(s));
             Expect(Library.StatusString((Status)12345) == "unknown status", "an unknown status value is named so");
+
+            CheckParamTable();
+            CheckOverlay(src, tmp);
 
             using (var ctx = new Context())
             {
@@ -198,6 +202,96 @@ namespace EfficientQ.Tests
             }
             Console.WriteLine(_failures == 0 ? "all C# binding checks passed" : _failures + " check(s) FAILED");
             return _failures == 0 ? 0 : 1;
+        }
+
+        /// <summary>Params.List and Params.GetInfo: the library's table against the Param enum.</summary>
+        private static void CheckParamTable()
+        {
+            Param[] listed = Params.List();
+            Expect(listed.Length > 0, "the library lists " + listed.Length + " parameters");
+            bool increasing = true;
+            for (int i = 1; i < listed.Length; ++i) increasing &= (int)listed[i - 1] < (int)listed[i];
+            Expect(increasing, "the parameter list is strictly increasing");
+            // The binding's enum is the library's table: every constant listed, every listed value named.
+            var set = new HashSet<Param>(listed);
+            foreach (Param p in Enum.GetValues(typeof(Param)))
+                Expect(set.Contains(p), "the library lists Param." + p + " (" + (int)p + ")");
+            foreach (Param p in listed)
+                Expect(Enum.IsDefined(typeof(Param), p), "the Param enum names the library's parameter " + (int)p);
+            foreach (ParamInfo info in Params.ListInfo())
+            {
+                string what = "parameter " + (int)info.Param + " (" + info.Name + ")";
+                Expect(info.Name.Length > 0 && info.Help.Length > 0, what + " has a name and help");
+                if (info.Type == ParamType.Int || info.Type == ParamType.Real)
+                {
+                    Expect(info.Min <= info.Default && info.Default <= info.Max,
+                           string.Format("{0}: {1} <= default {2} <= {3}", what, info.Min, info.Default, info.Max));
+                    ParamBounds b = Config.GetBounds(info.Param);
+                    Expect(b.Min == info.Min && b.Max == info.Max && b.Default == info.Default,
+                           what + ": info agrees with GetBounds");
+                }
+                else
+                {
+                    Expect(info.Type == ParamType.String && info.Min == 0 && info.Max == 0,
+                           what + ": a string parameter with bounds 0");
+                }
+            }
+            ParamInfo wbits = Params.GetInfo(Param.WBits);
+            Expect(wbits.Param == Param.WBits && wbits.Type == ParamType.Int && wbits.Scope == ParamScope.Quantization &&
+                   wbits.Min == 2 && wbits.Max == 8 && wbits.Default == 4 && wbits.Name == "weight bits" &&
+                   wbits.DefaultString == "" && wbits.IsNamed,
+                   string.Format("WBITS info: {0} {1} \"{2}\" {3}..{4} default {5}", wbits.Type, wbits.Scope,
+                                 wbits.Name, wbits.Min, wbits.Max, wbits.Default));
+            ParamInfo method = Params.GetInfo(Param.Method);
+            Expect(method.Type == ParamType.String && method.DefaultString == "efficientq",
+                   "METHOD info: string, default \"" + method.DefaultString + "\"");
+            Expect(Params.GetInfo(Param.MemoryLimitMb).Scope == ParamScope.Context, "MEMORY_LIMIT_MB is a context parameter");
+            EfficientQException e = ExpectStatus(Status.InvalidArgument, "info of an unknown parameter",
+                                                 () => Params.GetInfo((Param)9999));
+            Expect(e != null && e.Detail.Contains("9999") && e.Function == "efq_param_get_info",
+                   "the message names the value: " + (e != null ? e.Detail : ""));
+            var unnamed = new ParamInfo { Param = (Param)9999 };
+            Expect(!unnamed.IsNamed && (int)unnamed.Param == 9999, "an unnamed value keeps its number");
+        }
+
+        /// <summary>Overlay.RenderPngScaled: scale 1 is RenderPng byte for byte, scale 2 doubles the picture.</summary>
+        private static void CheckOverlay(string src, string tmp)
+        {
+            string image = Path.Combine(src, "tests/data/brain/imagesTs/colin_ch2_0000.nii.gz");
+            string seg = Path.Combine(src, "tests/data/brain/labelsTs/colin_ch2.nii.gz");
+            string plain = Path.Combine(tmp, "overlay.png"), one = Path.Combine(tmp, "overlay-x1.png");
+            string two = Path.Combine(tmp, "overlay-x2.png"), bad = Path.Combine(tmp, "overlay-bad.png");
+            long s0, s1, s2;
+            using (var ctx = new Context())
+            {
+                s0 = Overlay.RenderPng(ctx, image, seg, null, Plane.Coronal, -1, plain);
+                s1 = Overlay.RenderPngScaled(null, image, seg, null, Plane.Coronal, -1, 1, one);
+                s2 = Overlay.RenderPngScaled(ctx, image, seg, seg, Plane.Coronal, s0, 2, two);
+            }
+            Expect(s0 >= 0 && s1 == s0 && s2 == s0, string.Format("overlay slices {0}, {1}, {2}", s0, s1, s2));
+            Expect(FilesEqual(plain, one), "the scale-1 overlay is the unscaled one byte for byte");
+            int w1, h1, w2, h2;
+            PngSize(one, out w1, out h1);
+            PngSize(two, out w2, out h2);
+            Expect(w1 > 0 && h1 > 0 && w2 == 2 * w1 && h2 == 2 * h1,
+                   string.Format("the scale-2 overlay is {0}x{1}, twice {2}x{3}", w2, h2, w1, h1));
+            ExpectStatus(Status.InvalidArgument, "overlay scale 17",
+                         () => Overlay.RenderPngScaled(null, image, seg, null, Plane.Axial, -1, 17, bad));
+            Expect(!File.Exists(bad), "no file after a refused scale");
+        }
+
+        /// <summary>Width and height from a PNG's IHDR chunk (0, 0 when the file is not a PNG).</summary>
+        private static void PngSize(string path, out int width, out int height)
+        {
+            byte[] b = File.ReadAllBytes(path);
+            width = height = 0;
+            byte[] magic = { 0x89, (byte)'P', (byte)'N', (byte)'G', 13, 10, 0x1a, 10 };
+            if (b.Length < 24 || b[12] != (byte)'I' || b[13] != (byte)'H' || b[14] != (byte)'D' || b[15] != (byte)'R')
+                return;
+            for (int i = 0; i < 8; ++i)
+                if (b[i] != magic[i]) return;
+            width = (b[16] << 24) | (b[17] << 16) | (b[18] << 8) | b[19];
+            height = (b[20] << 24) | (b[21] << 16) | (b[22] << 8) | b[23];
         }
 
         private static bool FilesEqual(string a, string b)

@@ -1,12 +1,17 @@
 package org.efficientq.test;
 
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.efficientq.Config;
@@ -17,7 +22,12 @@ import org.efficientq.EfqSize;
 import org.efficientq.LogLevel;
 import org.efficientq.Model;
 import org.efficientq.ModelInfo;
+import org.efficientq.Overlay;
 import org.efficientq.Param;
+import org.efficientq.ParamInfo;
+import org.efficientq.ParamScope;
+import org.efficientq.ParamType;
+import org.efficientq.Plane;
 import org.efficientq.Progress;
 import org.efficientq.Quantization;
 import org.efficientq.Status;
@@ -27,7 +37,8 @@ import org.efficientq.example.Quantize;
 /**
  * Checks of the Java bindings that the example run does not reach: pinned enum values against the
  * header, statuses mapped into exceptions, listener exceptions that cancel a call, handle
- * lifetime, and the .efq round trip.
+ * lifetime, the .efq round trip, the parameter table (the library's list against {@link Param})
+ * and the scaled overlay PNG.
  *
  * <p>usage: BindingsTest SOURCE_DIR TMP_DIR
  */
@@ -68,6 +79,96 @@ public final class BindingsTest {
             .matcher(header.substring(begin, end));
     while (m.find()) values.put(m.group(1), Integer.valueOf(m.group(2)));
     return values;
+  }
+
+  /** The library's parameter table ({@code efq_param_list}, {@code efq_param_get_info}). */
+  private static void checkParamTable() {
+    List<ParamInfo> listed = Param.listFromLibrary();
+    check(!listed.isEmpty(), "the library lists its parameters");
+    for (int i = 1; i < listed.size(); i++) {
+      check(listed.get(i - 1).code() < listed.get(i).code(), "strictly increasing at " + i);
+    }
+    // The binding's enum is the library's table: every constant listed, every listed code named.
+    TreeSet<Integer> library = new TreeSet<>();
+    for (ParamInfo info : listed) library.add(info.code());
+    TreeSet<Integer> binding = new TreeSet<>();
+    for (Param p : Param.values()) binding.add(p.code());
+    check(library.equals(binding), "Param names the library's parameters: library " + library
+        + ", Param " + binding);
+    for (ParamInfo info : listed) {
+      String what = "parameter " + info;
+      check(!info.name().isEmpty() && !info.help().isEmpty(), what + ": name and help");
+      check(info.param().map(Param::code).orElse(info.code()) == info.code(), what + ": param()");
+      check(
+          info.type() != ParamType.UNKNOWN && info.scope() != ParamScope.UNKNOWN,
+          what + ": type and scope known");
+      if (info.type() == ParamType.STRING) {
+        check(info.min() == 0 && info.max() == 0 && info.defaultValue() == 0, what + ": bounds 0");
+      } else {
+        check(info.min() <= info.defaultValue() && info.defaultValue() <= info.max(),
+            what + ": min <= default <= max");
+        check(info.defaultString().isEmpty(), what + ": no default string");
+        Param.Bounds b = info.param().orElseThrow().bounds();
+        boolean same = b.min() == info.min() && b.max() == info.max();
+        check(same && b.defaultValue() == info.defaultValue(), what + ": as bounds() " + b);
+      }
+    }
+    ParamInfo wbits = Param.WBITS.info();
+    check(wbits.param().equals(Optional.of(Param.WBITS)) && wbits.type() == ParamType.INT
+        && wbits.scope() == ParamScope.QUANTIZATION && wbits.min() == 2 && wbits.max() == 8
+        && wbits.defaultValue() == 4 && wbits.name().equals("weight bits"), "WBITS " + wbits);
+    ParamInfo method = Param.METHOD.info();
+    check(method.type() == ParamType.STRING && method.defaultString().equals("efficientq"),
+        "METHOD " + method);
+    check(Param.MEMORY_LIMIT_MB.info().scope() == ParamScope.CONTEXT, "MEMORY_LIMIT_MB scope");
+    check(Param.fromCode(40).equals(Optional.of(Param.WBITS)), "Param.fromCode(40)");
+    check(Param.fromCode(9999).isEmpty(), "Param.fromCode of an unknown value");
+    check(
+        ParamType.fromCode(7) == ParamType.UNKNOWN && ParamScope.fromCode(-3) == ParamScope.UNKNOWN,
+        "unknown type and scope values");
+    EfficientQException e =
+        expectStatus(Status.INVALID_ARGUMENT, () -> ParamInfo.of(9999), "info of parameter 9999");
+    check(e.detail().contains("9999") && e.function().equals("efq_param_get_info"), e.getMessage());
+    check(new ParamInfo.Raw().size() == 72, "sizeof(efq_param_info)");
+  }
+
+  /** Width and height from a PNG's IHDR chunk. */
+  private static int[] pngSize(Path png) throws Exception {
+    byte[] b = Files.readAllBytes(png);
+    byte[] magic = {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+    check(b.length >= 24 && Arrays.equals(Arrays.copyOf(b, 8), magic), png + " is a PNG");
+    check(new String(b, 12, 4, StandardCharsets.US_ASCII).equals("IHDR"), "IHDR");
+    ByteBuffer be = ByteBuffer.wrap(b, 16, 8); // big-endian by default
+    return new int[] {be.getInt(), be.getInt()};
+  }
+
+  /** The scaled overlay: scale 1 is the unscaled PNG byte for byte, scale 2 doubles it. */
+  private static void checkOverlay(Path src, Path tmp) throws Exception {
+    String image = src.resolve("tests/data/brain/imagesTs/colin_ch2_0000.nii.gz").toString();
+    String seg = src.resolve("tests/data/brain/labelsTs/colin_ch2.nii.gz").toString();
+    Path plain = tmp.resolve("overlay.png");
+    Path one = tmp.resolve("overlay-x1.png");
+    Path two = tmp.resolve("overlay-x2.png");
+    long s0;
+    long s1;
+    long s2;
+    try (Context ctx = new Context()) {
+      s0 = Overlay.renderPng(ctx, image, seg, null, Plane.SAGITTAL, -1, plain.toString());
+      s1 = Overlay.renderPngScaled(null, image, seg, null, Plane.SAGITTAL, -1, 1, one.toString());
+      s2 = Overlay.renderPngScaled(ctx, image, seg, seg, Plane.SAGITTAL, s0, 2, two.toString());
+    }
+    check(s0 >= 0 && s1 == s0 && s2 == s0, "overlay slices " + s0 + " " + s1 + " " + s2);
+    check(Arrays.equals(Files.readAllBytes(plain), Files.readAllBytes(one)),
+        "scale 1 writes the unscaled PNG byte for byte");
+    int[] size1 = pngSize(one);
+    int[] size2 = pngSize(two);
+    check(size1[0] > 0 && size1[1] > 0 && size2[0] == 2 * size1[0] && size2[1] == 2 * size1[1],
+        "scale 2: " + Arrays.toString(size2) + ", scale 1: " + Arrays.toString(size1));
+    Path bad = tmp.resolve("overlay-bad.png");
+    expectStatus(Status.INVALID_ARGUMENT,
+        () -> Overlay.renderPngScaled(null, image, seg, null, Plane.AXIAL, -1, 0, bad.toString()),
+        "overlay scale 0");
+    check(!Files.exists(bad), "no file after a refused scale");
   }
 
   /**
@@ -130,6 +231,8 @@ public final class BindingsTest {
     check(wbits.min() == 2 && wbits.max() == 8 && wbits.defaultValue() == 4, "WBITS " + wbits);
     check(Param.ITERATIONS.bounds().defaultValue() == 200, "ITERATIONS default");
     expectStatus(Status.INVALID_ARGUMENT, () -> Param.DEVICE.bounds(), "bounds of a string");
+    checkParamTable();
+    checkOverlay(src, tmp);
 
     List<String> logLines = new ArrayList<>();
     try (Context ctx = new Context();

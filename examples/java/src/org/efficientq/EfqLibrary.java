@@ -16,8 +16,8 @@ import java.util.Map;
  * {@link Config}, {@link Report}), which check every status, own their handles and free the
  * strings the library returns. This interface is public for the calls the wrappers do not cover.
  *
- * <p>Type mapping: {@code efq_status}, {@code efq_param} and {@code efq_log_level} are
- * {@code int}; {@code int64_t} is {@code long}; {@code size_t} is {@link SizeT}; opaque handles
+ * <p>Type mapping: {@code efq_status}, {@code efq_param} and the other enums are {@code int};
+ * {@code int64_t} is {@code long}; {@code size_t} is {@link SizeT}; opaque handles
  * are {@link Pointer}; out-pointers to handles and to library-owned strings are
  * {@link PointerByReference} (strings from {@code _out} parameters must be released with
  * {@link #efq_string_free}); {@code const char*} arguments are {@link String}s encoded as UTF-8.
@@ -149,6 +149,20 @@ public interface EfqLibrary extends Library {
    */
   int efq_param_bounds(
       int param, DoubleByReference minOut, DoubleByReference maxOut, DoubleByReference defaultOut);
+  /**
+   * @param param an efq_param (any value: unknown ones give EFQ_ERR_INVALID_ARGUMENT)
+   * @param infoOut struct_size set by the caller; its strings are static storage, never freed
+   * @return efq_status
+   */
+  int efq_param_get_info(int param, ParamInfo.Raw infoOut);
+  /**
+   * @param paramsOut receives min(capacity, n) efq_param values, increasing (null when capacity
+   *     is 0)
+   * @param capacity paramsOut.length
+   * @param countOut receives n, the number of parameters the library knows
+   * @return efq_status
+   */
+  int efq_param_list(int[] paramsOut, SizeT capacity, SizeT.ByReference countOut);
 
   // ---- Model
   /**
@@ -271,4 +285,48 @@ public interface EfqLibrary extends Library {
    * @param report a report or null
    */
   void efq_report_destroy(Pointer report);
+
+  // ---- Overlay pictures
+  /**
+   * @param ctx a context or null
+   * @param imagePath the NIfTI image drawn in grey
+   * @param segPath the label map whose contours are drawn
+   * @param comparePath a second label map, or null
+   * @param plane an efq_plane
+   * @param slice the slice index, -1 = the one with the most labelled voxels
+   * @param pngPath the PNG to write
+   * @param sliceOut receives the slice drawn (may be null)
+   * @return efq_status
+   */
+  int efq_render_overlay_png(
+      Pointer ctx,
+      String imagePath,
+      String segPath,
+      String comparePath,
+      int plane,
+      long slice,
+      String pngPath,
+      LongByReference sliceOut);
+  /**
+   * @param ctx a context or null
+   * @param imagePath the NIfTI image drawn in grey
+   * @param segPath the label map whose contours are drawn
+   * @param comparePath a second label map, or null
+   * @param plane an efq_plane
+   * @param slice the slice index, -1 = the one with the most labelled voxels
+   * @param scale pixels per voxel along each axis, 1..16
+   * @param pngPath the PNG to write
+   * @param sliceOut receives the slice drawn (may be null)
+   * @return efq_status
+   */
+  int efq_render_overlay_png_scaled(
+      Pointer ctx,
+      String imagePath,
+      String segPath,
+      String comparePath,
+      int plane,
+      long slice,
+      long scale,
+      String pngPath,
+      LongByReference sliceOut);
 }

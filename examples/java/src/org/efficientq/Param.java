@@ -1,12 +1,15 @@
 package org.efficientq;
 
 import com.sun.jna.ptr.DoubleByReference;
+import java.util.List;
+import java.util.Optional;
 
 /**
  * {@code efq_param}: the keys of a {@link Config}. The numeric values are pinned. Each constant
  * says the type of its value: set int parameters with {@link Config#setInt}, real ones with
  * {@link Config#setReal} and string ones with {@link Config#setString}. Unset parameters take the
- * model metadata's value, else the default ({@link #bounds()} for numeric parameters).
+ * model metadata's value, else the default ({@link #bounds()} for numeric parameters; {@link
+ * #info()} for every parameter, and {@link #listFromLibrary()} for the loaded library's table).
  */
 public enum Param {
   /** int, worker threads; 0 = library default. */
@@ -120,6 +123,41 @@ public enum Param {
    */
   public int code() {
     return code;
+  }
+
+  /**
+   * The constant for a C value.
+   *
+   * @param code an {@code efq_param} number
+   * @return its constant, or empty for a value this binding does not name (a newer library may
+   *     know more parameters: {@link ParamInfo#of(int)} describes them)
+   */
+  public static Optional<Param> fromCode(int code) {
+    for (Param p : values()) {
+      if (p.code == code) return Optional.of(p);
+    }
+    return Optional.empty();
+  }
+
+  /**
+   * What the library knows about this parameter ({@code efq_param_get_info}): type, scope,
+   * bounds, default, name and help.
+   *
+   * @return the description
+   */
+  public ParamInfo info() {
+    return ParamInfo.of(code);
+  }
+
+  /**
+   * Every parameter the loaded library knows ({@code efq_param_list}), described. A library
+   * newer than this binding may list parameters this enum does not name: their {@link
+   * ParamInfo#param()} is empty and {@link ParamInfo#code()} has the number.
+   *
+   * @return an unmodifiable list in increasing {@link ParamInfo#code()}
+   */
+  public static List<ParamInfo> listFromLibrary() {
+    return ParamInfo.listFromLibrary();
   }
 
   /**

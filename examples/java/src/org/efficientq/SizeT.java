@@ -2,6 +2,7 @@ package org.efficientq;
 
 import com.sun.jna.IntegerType;
 import com.sun.jna.Native;
+import com.sun.jna.Pointer;
 
 /** C {@code size_t}: an unsigned integer as wide as the platform's {@code size_t}. */
 public final class SizeT extends IntegerType {
@@ -19,5 +20,28 @@ public final class SizeT extends IntegerType {
    */
   public SizeT(long value) {
     super(Native.SIZE_T_SIZE, value, true);
+  }
+
+  /** A {@code size_t*} out-parameter (JNA has no {@code size_t} by-reference type of its own). */
+  public static final class ByReference extends com.sun.jna.ptr.ByReference {
+    /** Zero. */
+    public ByReference() {
+      super(Native.SIZE_T_SIZE);
+      if (Native.SIZE_T_SIZE == 8) {
+        getPointer().setLong(0, 0);
+      } else {
+        getPointer().setInt(0, 0);
+      }
+    }
+
+    /**
+     * The value the call wrote.
+     *
+     * @return the {@code size_t}, non-negative
+     */
+    public long getValue() {
+      Pointer p = getPointer();
+      return Native.SIZE_T_SIZE == 8 ? p.getLong(0) : p.getInt(0) & 0xffffffffL;
+    }
   }
 }
