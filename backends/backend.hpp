@@ -212,6 +212,11 @@ class Backend {
   /// (baselines, the final ADMM iterate). The result must not depend on the thread count.
   virtual double gram_quadratic(const std::vector<double>& a, int64_t n, const double* theta,
                                 int64_t rows) = 0;
+  /// out = θ·A (rows × n, row-major) for the symmetric n×n matrix `a`, in double: the gradient
+  /// part of each row's loss (code descent, quant/code_descent.hpp). The result must not depend
+  /// on the thread count.
+  virtual void gram_product(const std::vector<double>& a, int64_t n, const double* theta,
+                            int64_t rows, double* out) = 0;
 
   /// Drop anything cached for `key` (weights changed, layer gone).
   virtual void forget(const void* key) = 0;

@@ -37,6 +37,7 @@ METHODS = {  # name -> extra CLI flags
     "efficientq-faithful": ["--grid", "faithful"],
     "efficientq-full": ["--weight-grid", "full"],      # symmetric grid -2^(b-1)..2^(b-1)-1
     "efficientq-narrow": ["--weight-grid", "narrow"],  # the pre-issue-15 grid (2^b - 1 levels)
+    "efficientq-no-descent": ["--code-descent", "0"],  # without the code descent after ADMM
     "no-attention": ["--no-attention"],
     "no-regularizer": ["--no-regularizer"],
     "mse": ["--method", "mse"],

@@ -3,7 +3,7 @@
 # 5.95 M conv weights, widths up to 256; one 240x240x155 4-modality phantom, calibration crop
 # 192x192x128) and the LiTS UResQ (28 convs, 23.9 M conv weights, widths up to 512; one CT phantom,
 # calibration crop 192x128x64), at W4A8 and W2A4 with the default settings, per phase (FP pass,
-# Gram accumulation, factorizations, ADMM iterations, the rest = activation calibration,
+# Gram accumulation, factorizations, ADMM iterations, the rest = code descent, activation calibration,
 # projection, write-back) with FLOPs and GFLOP/s as a fraction of the sgemm rate measured in the
 # same run, and peak RSS. Writes docs/quantization-time.md (OUT_MD=FILE to write elsewhere).
 # Build the models first: /usr/bin/python3 tools/train/paper_models.py

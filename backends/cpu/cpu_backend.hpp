@@ -56,6 +56,8 @@ class CpuBackend final : public Backend {
                                           const float* w0, const float* b0, double eta) override;
   double gram_quadratic(const std::vector<double>& a, int64_t n, const double* theta,
                         int64_t rows) override;
+  void gram_product(const std::vector<double>& a, int64_t n, const double* theta, int64_t rows,
+                    double* out) override;
   void forget(const void* key) override;
 
   int threads() const { return threads_; }

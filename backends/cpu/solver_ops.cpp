@@ -218,4 +218,21 @@ double CpuBackend::gram_quadratic(const std::vector<double>& a, int64_t n, const
   return quad;
 }
 
+void CpuBackend::gram_product(const std::vector<double>& a, int64_t n, const double* theta,
+                              int64_t rows, double* out) {
+  const ScopedThreads scope(threads_);
+  if (static_cast<int64_t>(a.size()) != n * n)
+    fail(ErrorCode::kInternal, "gram_product: matrix size mismatch");
+  // The same chunks whatever the thread count, each one single-threaded DGEMM.
+  const int64_t chunk = chunk_for(n), chunks = (rows + chunk - 1) / chunk;
+  SerialBlas serial;
+#pragma omp parallel for schedule(dynamic, 1) if (chunks > 1 && n >= kParallelFrom)
+  for (int64_t c = 0; c < chunks; ++c) {
+    const int64_t m = std::min(chunk, rows - c * chunk);
+    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, static_cast<int>(m), static_cast<int>(n),
+                static_cast<int>(n), 1.0, theta + c * chunk * n, static_cast<int>(n), a.data(),
+                static_cast<int>(n), 0.0, out + c * chunk * n, static_cast<int>(n));
+  }
+}
+
 }  // namespace efq

@@ -186,4 +186,19 @@ double OpenClBackend::gram_quadratic(const std::vector<double>& a, int64_t n, co
   return quad;
 }
 
+// θ·A by CLBlast's DGEMM (on the host with the CPU backend's code without cl_khr_fp64).
+void OpenClBackend::gram_product(const std::vector<double>& a, int64_t n, const double* theta,
+                                 int64_t rows, double* out) {
+  if (static_cast<int64_t>(a.size()) != n * n)
+    fail(ErrorCode::kInternal, "gram_product: matrix size mismatch");
+  if (!fp64()) return host_->gram_product(a, n, theta, rows, out);
+  if (rows == 0) return;
+  const size_t d = sizeof(double), tn = static_cast<size_t>(rows * n) * d;
+  cl_mem ba = scratch(kA, a.size() * d), bt = scratch(kB, tn), bp = scratch(kCol, tn);
+  upload(ba, a.data(), a.size() * d);
+  upload(bt, theta, tn);
+  dgemm(rows, n, n, bt, n, ba, n, bp, n);
+  download(bp, out, tn);
+}
+
 }  // namespace efq

@@ -62,6 +62,8 @@ class OpenClBackend final : public Backend {
                                           const float* w0, const float* b0, double eta) override;
   double gram_quadratic(const std::vector<double>& a, int64_t n, const double* theta,
                         int64_t rows) override;
+  void gram_product(const std::vector<double>& a, int64_t n, const double* theta, int64_t rows,
+                    double* out) override;
   void forget(const void* key) override;
 
   // ---- device helpers (this folder's files) ----

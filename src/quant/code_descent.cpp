@@ -9,22 +9,17 @@ namespace efq::quant {
 
 namespace {
 
-// One row: returns the sweeps run and adds its moves to `moves`.
-int descend_row(const GramStats& st, const Quantizer& q, size_t ch, int64_t o, int64_t* codes,
-                float* weights, float& bias, int max_sweeps, int64_t& moves) {
+// One row: returns the sweeps run and adds its moves to `moves`. `ta` is the row's θ·A (from
+// Backend::gram_product, for the codes and bias given).
+int descend_row(const GramStats& st, const Quantizer& q, size_t ch, int64_t o, const double* ta,
+                int64_t* codes, float* weights, float& bias, int max_sweeps, int64_t& moves) {
   const int64_t k1 = st.k1, k = k1 - 1;
   const double* A = st.A.data();
   const double* B = st.B.data() + o * k1;
   std::vector<double> theta(static_cast<size_t>(k1)), g(static_cast<size_t>(k1));
-  for (int64_t i = 0; i < k; ++i) theta[i] = q.value(codes[i], ch);
+  for (int64_t i = 0; i < k; ++i) theta[i] = q.dequantized(codes[i], ch);
   theta[k] = bias;
-  // g = Aθ − B (A is symmetric: row i is column i).
-  for (int64_t r = 0; r < k1; ++r) {
-    const double* ar = A + r * k1;
-    double s = 0;
-    for (int64_t c = 0; c < k1; ++c) s += ar[c] * theta[c];
-    g[r] = s - B[r];
-  }
+  for (int64_t r = 0; r < k1; ++r) g[r] = ta[r] - B[r];  // g = Aθ − B (A is symmetric)
   auto move = [&](int64_t i, double d) {
     theta[i] += d;
     const double* ai = A + i * k1;
@@ -39,7 +34,7 @@ int descend_row(const GramStats& st, const Quantizer& q, size_t ch, int64_t o, i
       if (!(a > 0)) continue;  // a weight whose input was always zero: its value does not matter
       const int64_t c = q.code(theta[i] - g[i] / a, ch);
       if (c == codes[i]) continue;
-      const double d = q.value(c, ch) - theta[i];
+      const double d = static_cast<double>(q.dequantized(c, ch)) - theta[i];
       if (a * d * d + 2 * d * g[i] >= 0) continue;  // rounding ties and no gain
       codes[i] = c;
       move(i, d);
@@ -50,7 +45,7 @@ int descend_row(const GramStats& st, const Quantizer& q, size_t ch, int64_t o, i
     moves += moved;
     if (moved == 0) break;
   }
-  for (int64_t i = 0; i < k; ++i) weights[i] = static_cast<float>(q.value(codes[i], ch));
+  for (int64_t i = 0; i < k; ++i) weights[i] = q.dequantized(codes[i], ch);
   bias = static_cast<float>(theta[k]);
   return sweep;
 }
@@ -69,13 +64,21 @@ DescentResult code_descent(Backend& be, const GramStats& st, const Quantizer& q,
     fail(ErrorCode::kInternal, "code_descent: one scale per row or one in all expected");
   DescentResult r;
   if (max_sweeps <= 0 || c2 == 0) return r;
+  // Every row's θ·A in one product on the backend: the only O(c2·k1²) part.
+  std::vector<double> theta(static_cast<size_t>(c2 * st.k1)), ta(theta.size());
+  for (int64_t o = 0; o < c2; ++o) {
+    const size_t ch = q.scale.size() > 1 ? static_cast<size_t>(o) : 0;
+    for (int64_t i = 0; i < k; ++i) theta[o * st.k1 + i] = q.dequantized(codes[o * k + i], ch);
+    theta[o * st.k1 + k] = bias[o];
+  }
+  be.gram_product(st.A, st.k1, theta.data(), c2, ta.data());
   std::vector<int> sweeps(static_cast<size_t>(c2), 0);
   std::vector<int64_t> moves(static_cast<size_t>(c2), 0);
   be.parallel_for(c2, 1, [&](int64_t begin, int64_t end) {
     for (int64_t o = begin; o < end; ++o) {
       const size_t ch = q.scale.size() > 1 ? static_cast<size_t>(o) : 0;
-      sweeps[o] = descend_row(st, q, ch, o, codes.data() + o * k, weights.data() + o * k, bias[o],
-                              max_sweeps, moves[o]);
+      sweeps[o] = descend_row(st, q, ch, o, ta.data() + o * st.k1, codes.data() + o * k,
+                              weights.data() + o * k, bias[o], max_sweeps, moves[o]);
     }
   });
   for (int64_t o = 0; o < c2; ++o) {

@@ -337,10 +337,7 @@ void project(Backend& be, const Quantizer& q, float* v, int64_t rows, int64_t co
       for (int64_t c = 0; c < cols; ++c) {
         const int64_t code = q.code(v[r * cols + c], ch);
         if (codes) codes[r * cols + c] = code;
-        // As DequantizeLinear computes it (float(q − z) · float(scale)), so QDQ exports and the
-        // packed format reproduce these weights bit for bit in any runtime.
-        v[r * cols + c] =
-            static_cast<float>(code - q.zero_point[ch]) * static_cast<float>(q.scale[ch]);
+        v[r * cols + c] = q.dequantized(code, ch);  // as DequantizeLinear computes it
       }
     }
   });

@@ -59,6 +59,11 @@ struct Quantizer {
   int64_t code(double v, size_t ch) const;          // nearest code (half to even), clamped
   int64_t levels() const { return (qmax - qmin) / qstep + 1; }
   double value(int64_t q, size_t ch) const { return scale[ch] * static_cast<double>(q - zero_point[ch]); }
+  /// The stored weight of code `q` as DequantizeLinear computes it (float(q − z) · float(scale)),
+  /// so QDQ exports and the packed format reproduce it bit for bit in any runtime.
+  float dequantized(int64_t q, size_t ch) const {
+    return static_cast<float>(q - zero_point[ch]) * static_cast<float>(scale[ch]);
+  }
 };
 
 /// Alternating least squares fit of one scale (METHOD §2.2) for values v (zero point fixed 0

@@ -147,7 +147,8 @@ std::string report_json(const QuantResult& r, const QuantOptions& opt, const Rep
     if (!l.stop_reason.empty()) lj["stop_reason"] = l.stop_reason;
     if (!l.system.empty()) lj["admm_system"] = l.system;
     if (l.descent_sweeps > 0)
-      lj["code_descent"] = {{"sweeps", l.descent_sweeps}, {"moves", l.descent_moves}, {"mse_admm", l.loss_admm}};
+      lj["code_descent"] = {{"sweeps", l.descent_sweeps}, {"moves", l.descent_moves}, {"mse_admm", l.loss_admm},
+                            {"seconds", l.times.descent}};
     lj["seconds"] = l.seconds;
     lj["seconds_gram"] = l.times.gram;
     lj["seconds_factorization"] = l.times.factorization;
@@ -160,7 +161,8 @@ std::string report_json(const QuantResult& r, const QuantOptions& opt, const Rep
   j["totals"] = {{"layers", r.layers.size()}, {"quantized_layers", quantized},
                  {"seconds_fp_pass", r.seconds_fp}, {"seconds_gram", phases.gram},
                  {"seconds_factorization", phases.factorization},
-                 {"seconds_iterations", phases.iterations}, {"seconds", r.seconds_total},
+                 {"seconds_iterations", phases.iterations},
+                 {"seconds_code_descent", phases.descent}, {"seconds", r.seconds_total},
                  {"peak_rss_mib", peak_rss_mib()}};
   return j.dump(2);
 }

@@ -98,10 +98,12 @@ namespace {
 
 // Code descent on the chosen iterate (quant/code_descent.hpp), keeping ADMM's loss for the report.
 void descend(Backend& be, const GramStats& sel, int sweeps, int64_t c2, int64_t k, LayerSolution& sol) {
+  const auto t = std::chrono::steady_clock::now();
   sol.loss_admm = gram_loss(be, sel, make_theta(sol.weights, sol.bias, c2, k));
   const DescentResult d = code_descent(be, sel, sol.quantizer, sol.codes, sol.weights, sol.bias, sweeps);
   sol.descent_sweeps = d.sweeps;
   sol.descent_moves = d.moves;
+  sol.times.descent = seconds_since(t);
 }
 
 }  // namespace

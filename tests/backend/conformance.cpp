@@ -653,6 +653,37 @@ void case_gram_quadratic(Ctx& c) {
     }
 }
 
+// gram_product: θ·A against the CPU backend, element by element, with a bound from the magnitudes.
+void case_gram_product(Ctx& c) {
+  Layer l = make_layer(c, true);
+  std::vector<std::pair<std::vector<double>, int64_t>> as = {{l.st.A, l.st.k1}};
+  for (int64_t n : {28, 433}) {
+    std::vector<double> a(static_cast<size_t>(n * n));
+    for (int64_t i = 0; i < n; ++i)
+      for (int64_t j = 0; j <= i; ++j)
+        a[i * n + j] = a[j * n + i] = std::uniform_real_distribution<double>(-1, 1)(c.rng) + (i == j ? n : 0);
+    as.emplace_back(a, n);
+  }
+  for (const auto& [a, n] : as)
+    for (int64_t rows : {1, 6, 40}) {
+      std::vector<double> theta(static_cast<size_t>(n * rows)), pc(theta.size()), pd(theta.size());
+      for (double& t : theta) t = std::uniform_real_distribution<double>(-1, 1)(c.rng);
+      c.cpu.gram_product(a, n, theta.data(), rows, pc.data());
+      c.dev.gram_product(a, n, theta.data(), rows, pd.data());
+      for (int64_t o = 0; o < rows; ++o)
+        for (int64_t j = 0; j < n; ++j) {
+          double mag = 0;  // Σ_i |θ_oi A_ij|: a double sum of n terms
+          for (int64_t i = 0; i < n; ++i) mag += std::fabs(theta[o * n + i] * a[i * n + j]);
+          const double tol = 2 * double(n) * 1.12e-16 * mag;
+          const size_t e = static_cast<size_t>(o * n + j);
+          if (!(std::fabs(pd[e] - pc[e]) <= tol))
+            throw CaseFailure("gram_product n " + std::to_string(n) + " rows " + std::to_string(rows) +
+                              " at (" + std::to_string(o) + ", " + std::to_string(j) + "): " +
+                              std::to_string(pd[e]) + ", CPU " + std::to_string(pc[e]));
+        }
+    }
+}
+
 // forget: the weights behind a key may change after forget(key).
 void case_forget(Ctx& c) {
   const WindowParams p = window({3, 3, 3}, {1, 1, 1}, {1, 1, 1}, {1, 1, 1}, {1, 1, 1});
@@ -723,6 +754,7 @@ std::vector<Case> cases() {
       {{"AdmmSystem::loss"}, [](Ctx& c) { admm_run(c, "loss"); }},
       {{"AdmmSystem::kind"}, case_admm_kind},
       {{"Backend::gram_quadratic"}, case_gram_quadratic},
+      {{"Backend::gram_product"}, case_gram_product},
       {{"Backend::forget"}, case_forget},
   };
 }

@@ -71,6 +71,7 @@ TEST_CASE("code descent lowers the ADMM loss to a point where no single code mov
   const Quantizer q0 = Quantizer::for_weights(GridKind::kSymmetric, 2, WeightRange::kOdd);
   AdmmOptions o;
   o.iterations = 1;  // one W-step and projection: rounding the least-squares weights
+  o.descent_sweeps = 0;
   const LayerSolution plain = solve_admm(*be, L.st, L.st, L.w, L.b, 1.0, q0, o);
   o.descent_sweeps = 100;
   const LayerSolution s = solve_admm(*be, L.st, L.st, L.w, L.b, 1.0, q0, o);
@@ -90,8 +91,8 @@ TEST_CASE("code descent lowers the ADMM loss to a point where no single code mov
       CHECK(c >= q.qmin);
       CHECK(c <= q.qmax);
       CHECK((c - q.qmin) % q.qstep == 0);
-      CHECK(s.weights[r * k + i] == static_cast<float>(q.value(c, static_cast<size_t>(r))));
-      th[i] = q.value(c, static_cast<size_t>(r));  // in double, as the descent computes
+      CHECK(s.weights[r * k + i] == q.dequantized(c, static_cast<size_t>(r)));  // as stored
+      th[i] = s.weights[r * k + i];
     }
     th[k] = s.bias[r];
     const double base = L.row_loss(th, r);
@@ -100,7 +101,7 @@ TEST_CASE("code descent lowers the ADMM loss to a point where no single code mov
     for (int64_t i = 0; i < k; ++i) {
       const double keep = th[i];
       for (int64_t c = q.qmin; c <= q.qmax; c += q.qstep) {
-        th[i] = q.value(c, static_cast<size_t>(r));
+        th[i] = q.dequantized(c, static_cast<size_t>(r));
         CHECK(L.row_loss(th, r) >= base - tol);
       }
       th[i] = keep;

@@ -292,7 +292,9 @@ TEST_CASE("ADMM keeps the best iterate and beats the plain grid projection") {
                                [&](int, double l) { losses.push_back(l); return true; });
   REQUIRE(losses.size() == 60);
   const double mn = *std::min_element(losses.begin(), losses.end());
-  CHECK(s.loss_after == doctest::Approx(mn));
+  // ADMM's chosen iterate is the best one; the code descent after it (on by default) only lowers it.
+  CHECK(s.loss_admm == doctest::Approx(mn));
+  CHECK(s.loss_after <= s.loss_admm);
   CHECK(losses[s.best_iteration] == doctest::Approx(mn));
   CHECK(s.loss_after < 0.9 * s.loss_before);  // measured 0.85 on this random layer
   // The chosen weights lie on the grid of the chosen scales.
