@@ -303,7 +303,7 @@ typedef enum efq_param {
                                      each in 2..8 and given once, e.g. "2,4,8". Setting it
                                      without EFQ_PARAM_BUDGET_FIDELITY > 0 makes efq_quantize fail
                                      with EFQ_ERR_INVALID_ARGUMENT. @since 0.1 */
-  EFQ_PARAM_CODE_DESCENT = 64   /**< int 0..1000 (default 0 = off): after a layer's ADMM, at
+  EFQ_PARAM_CODE_DESCENT = 64   /**< int 0..1000 (default 20; 0 = off): after a layer's ADMM, at
                                      most this many sweeps of greedy coordinate descent on its
                                      weight codes: each code in turn moves to the grid level that
                                      lowers the layer's reconstruction loss most (exact, from the
