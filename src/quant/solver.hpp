@@ -44,8 +44,9 @@ struct AdmmOptions {
   double short_below_error = 1e-5;
   // After the iterations: greedy coordinate descent on the chosen iterate's codes against the
   // select statistics, at most this many sweeps (quant/code_descent.hpp); 0 = off. On by
-  // default: mean test fidelity of the five bundled models +0.08 (W4A8), +0.23 (W3A8), +0.09
-  // (W2A8), +0.23 (W2A4) points at 20 sweeps (docs/results.md, "W2A8: where it still loses").
+  // default: mean test fidelity of the five bundled models +0.03 (W4A8), +0.15 (W3A8), +0.14
+  // (W2A8), +0.01 (W2A4) points at 20 sweeps, positive in two runs at every width
+  // (docs/results.md, "W2A8: where it still loses").
   int descent_sweeps = 20;
 };
 
