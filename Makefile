@@ -103,12 +103,14 @@ test-sanitize: deps venv
 # (tests/c/test_parallel_contexts.c), one library thread per call (OpenMP and oneDNN are not
 # instrumented; with one thread per call their teams stay on the calling thread, and the run is
 # clean without suppressions). Not in .ci/run: its Debug build takes 8.5 min of wall time here.
+# Parallel rounds of test_parallel_contexts under TSan (the Release test runs 8; TSan is ~10x slower).
+TSAN_ROUNDS ?= 2
 test-tsan: deps
 	cmake -S . -B $(TSAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DEFQ_SANITIZE=thread
 	cmake --build $(TSAN_BUILD) -j $(JOBS) --target test_parallel_contexts
 	mkdir -p $(TSAN_BUILD)/tests/tmp
 	TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
-	  $(TSAN_BUILD)/tests/test_parallel_contexts $(CURDIR) $(CURDIR)/$(TSAN_BUILD)/tests
+	  $(TSAN_BUILD)/tests/test_parallel_contexts $(CURDIR) $(CURDIR)/$(TSAN_BUILD)/tests $(TSAN_ROUNDS)
 
 # libFuzzer targets (tests/fuzz/, clang): each runs FUZZ_SECONDS on its seed corpus.
 fuzz-smoke:
