@@ -1,7 +1,7 @@
 #include "quant/code_descent.hpp"
 
 #include <algorithm>
-#include <atomic>
+#include <vector>
 
 #include "core/error.hpp"
 
@@ -9,45 +9,58 @@ namespace efq::quant {
 
 namespace {
 
-// One row: returns the sweeps run and adds its moves to `moves`. `ta` is the row's θ·A (from
-// Backend::gram_product, for the codes and bias given).
-int descend_row(const GramStats& st, const Quantizer& q, size_t ch, int64_t o, const double* ta,
-                int64_t* codes, float* weights, float& bias, int max_sweeps, int64_t& moves) {
+// Rows [o0, o1): `theta` and `g` hold each row's θ and Aθ − B (k1 each). Each row runs the same
+// operations in the same order as it would alone (its sweeps, its coordinates in order, the bias
+// at the end of a sweep), so the result does not depend on how rows are blocked. The loops run
+// coordinate-major inside a block, so that column i of A (A is symmetric: row i) is read from
+// memory once for all the block's rows: a row-by-row order streamed all of A per row and move,
+// which made the descent memory-bound on large layers.
+void descend_block(const GramStats& st, const Quantizer& q, int64_t o0, int64_t o1, double* theta,
+                   double* g, int64_t* codes, int max_sweeps, int* sweeps, int64_t* moves) {
   const int64_t k1 = st.k1, k = k1 - 1;
   const double* A = st.A.data();
-  const double* B = st.B.data() + o * k1;
-  std::vector<double> theta(static_cast<size_t>(k1)), g(static_cast<size_t>(k1));
-  for (int64_t i = 0; i < k; ++i) theta[i] = q.dequantized(codes[i], ch);
-  theta[k] = bias;
-  for (int64_t r = 0; r < k1; ++r) g[r] = ta[r] - B[r];  // g = Aθ − B (A is symmetric)
-  auto move = [&](int64_t i, double d) {
-    theta[i] += d;
-    const double* ai = A + i * k1;
-    for (int64_t r = 0; r < k1; ++r) g[r] += d * ai[r];
-  };
-  int sweep = 0;
-  while (sweep < max_sweeps) {
-    ++sweep;
-    int64_t moved = 0;
+  const bool per_channel = q.scale.size() > 1;
+  std::vector<int64_t> active;
+  for (int64_t o = o0; o < o1; ++o) active.push_back(o);
+  std::vector<int64_t> moved(static_cast<size_t>(o1 - o0));
+  for (int sweep = 1; sweep <= max_sweeps && !active.empty(); ++sweep) {
+    for (int64_t o : active) moved[o - o0] = 0;
     for (int64_t i = 0; i < k; ++i) {
       const double a = A[i * k1 + i];
       if (!(a > 0)) continue;  // a weight whose input was always zero: its value does not matter
-      const int64_t c = q.code(theta[i] - g[i] / a, ch);
-      if (c == codes[i]) continue;
-      const double d = static_cast<double>(q.dequantized(c, ch)) - theta[i];
-      if (a * d * d + 2 * d * g[i] >= 0) continue;  // rounding ties and no gain
-      codes[i] = c;
-      move(i, d);
-      ++moved;
+      const double* ai = A + i * k1;
+      for (int64_t o : active) {
+        const size_t ch = per_channel ? static_cast<size_t>(o) : 0;
+        double* th = theta + o * k1;
+        double* go = g + o * k1;
+        int64_t& code = codes[o * k + i];
+        const int64_t c = q.code(th[i] - go[i] / a, ch);
+        if (c == code) continue;
+        const double d = static_cast<double>(q.dequantized(c, ch)) - th[i];
+        if (a * d * d + 2 * d * go[i] >= 0) continue;  // rounding ties and no gain
+        code = c;
+        th[i] += d;
+        for (int64_t r = 0; r < k1; ++r) go[r] += d * ai[r];
+        ++moved[o - o0];
+      }
     }
     const double ab = A[k * k1 + k];
-    if (ab > 0) move(k, -g[k] / ab);  // the bias to its optimum for these codes
-    moves += moved;
-    if (moved == 0) break;
+    const double* ak = A + k * k1;
+    std::vector<int64_t> still;
+    for (int64_t o : active) {
+      double* th = theta + o * k1;
+      double* go = g + o * k1;
+      if (ab > 0) {  // the bias to its optimum for these codes
+        const double d = -go[k] / ab;
+        th[k] += d;
+        for (int64_t r = 0; r < k1; ++r) go[r] += d * ak[r];
+      }
+      moves[o] += moved[o - o0];
+      sweeps[o] = sweep;
+      if (moved[o - o0] > 0) still.push_back(o);
+    }
+    active.swap(still);
   }
-  for (int64_t i = 0; i < k; ++i) weights[i] = q.dequantized(codes[i], ch);
-  bias = static_cast<float>(theta[k]);
-  return sweep;
 }
 
 }  // namespace
@@ -72,15 +85,23 @@ DescentResult code_descent(Backend& be, const GramStats& st, const Quantizer& q,
     theta[o * st.k1 + k] = bias[o];
   }
   be.gram_product(st.A, st.k1, theta.data(), c2, ta.data());
+  std::vector<double>& g = ta;  // g = θ·A − B, in place
+  for (int64_t o = 0; o < c2; ++o)
+    for (int64_t j = 0; j < st.k1; ++j) g[o * st.k1 + j] -= st.B[o * st.k1 + j];
   std::vector<int> sweeps(static_cast<size_t>(c2), 0);
   std::vector<int64_t> moves(static_cast<size_t>(c2), 0);
-  be.parallel_for(c2, 1, [&](int64_t begin, int64_t end) {
-    for (int64_t o = begin; o < end; ++o) {
-      const size_t ch = q.scale.size() > 1 ? static_cast<size_t>(o) : 0;
-      sweeps[o] = descend_row(st, q, ch, o, ta.data() + o * st.k1, codes.data() + o * k,
-                              weights.data() + o * k, bias[o], max_sweeps, moves[o]);
-    }
+  // Blocks of up to 16 rows: A's rows are read once per block (see descend_block).
+  const int64_t block = 16, blocks = (c2 + block - 1) / block;
+  be.parallel_for(blocks, 1, [&](int64_t begin, int64_t end) {
+    for (int64_t b = begin; b < end; ++b)
+      descend_block(st, q, b * block, std::min(c2, (b + 1) * block), theta.data(), g.data(),
+                    codes.data(), max_sweeps, sweeps.data(), moves.data());
   });
+  for (int64_t o = 0; o < c2; ++o) {
+    const size_t ch = q.scale.size() > 1 ? static_cast<size_t>(o) : 0;
+    for (int64_t i = 0; i < k; ++i) weights[o * k + i] = q.dequantized(codes[o * k + i], ch);
+    bias[o] = static_cast<float>(theta[o * st.k1 + k]);
+  }
   for (int64_t o = 0; o < c2; ++o) {
     r.sweeps = std::max(r.sweeps, sweeps[o]);
     r.moves += moves[o];
