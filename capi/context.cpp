@@ -63,8 +63,9 @@ efq_status efq_context_set_progress_callback(efq_context* ctx, efq_progress_fn f
   });
 }
 
-efq_status efq_context_set_int(efq_context* ctx, efq_param p, int64_t v) {
+efq_status efq_context_set_int(efq_context* ctx, efq_param param, int64_t v) {
   return guarded([&] {
+    const efq_param p = efq::capi::checked_param(&param);
     require(ctx, "ctx");
     if (p != EFQ_PARAM_MEMORY_LIMIT_MB)
       efq::fail(efq::ErrorCode::kInvalidArgument,
@@ -88,8 +89,9 @@ efq_status efq_config_create(efq_config** out) {
 
 void efq_config_destroy(efq_config* c) { delete c; }
 
-efq_status efq_config_set_int(efq_config* c, efq_param p, int64_t v) {
+efq_status efq_config_set_int(efq_config* c, efq_param param, int64_t v) {
   return guarded([&] {
+    const efq_param p = efq::capi::checked_param(&param);
     require(c, "config");
     const ParamSpec& s = typed_spec(p, ParamType::kInt, "an int");
     if (v < s.min || v > s.max)
@@ -101,8 +103,9 @@ efq_status efq_config_set_int(efq_config* c, efq_param p, int64_t v) {
   });
 }
 
-efq_status efq_config_set_real(efq_config* c, efq_param p, double v) {
+efq_status efq_config_set_real(efq_config* c, efq_param param, double v) {
   return guarded([&] {
+    const efq_param p = efq::capi::checked_param(&param);
     require(c, "config");
     const ParamSpec& s = typed_spec(p, ParamType::kReal, "a real");
     if (!(v >= s.min && v <= s.max))
@@ -113,8 +116,9 @@ efq_status efq_config_set_real(efq_config* c, efq_param p, double v) {
   });
 }
 
-efq_status efq_config_set_string(efq_config* c, efq_param p, const char* v) {
+efq_status efq_config_set_string(efq_config* c, efq_param param, const char* v) {
   return guarded([&] {
+    const efq_param p = efq::capi::checked_param(&param);
     require(c, "config");
     require(v, "value");
     const ParamSpec& s = typed_spec(p, ParamType::kString, "a string");
@@ -123,8 +127,9 @@ efq_status efq_config_set_string(efq_config* c, efq_param p, const char* v) {
   });
 }
 
-efq_status efq_param_bounds(efq_param p, double* min_out, double* max_out, double* default_out) {
+efq_status efq_param_bounds(efq_param param, double* min_out, double* max_out, double* default_out) {
   return guarded([&] {
+    const efq_param p = efq::capi::checked_param(&param);
     const ParamSpec& s = param_spec(p);
     if (s.type == ParamType::kString)
       efq::fail(efq::ErrorCode::kInvalidArgument, param_label(p) + " is a string");
@@ -134,8 +139,9 @@ efq_status efq_param_bounds(efq_param p, double* min_out, double* max_out, doubl
   });
 }
 
-efq_status efq_param_get_info(efq_param p, efq_param_info* info_out) {
+efq_status efq_param_get_info(efq_param param, efq_param_info* info_out) {
   return guarded([&] {
+    const efq_param p = efq::capi::checked_param(&param);
     require(info_out, "info_out");
     efq::capi::check_struct_size(info_out->struct_size, efq::capi::kParamInfoV1Size, "info_out");
     const ParamSpec& s = param_spec(p);

@@ -3,6 +3,7 @@
 // written once in code; the remaining defaults (0 = unset, "" = none) are written here.
 #include "capi/params.hpp"
 
+#include <cstring>
 #include <map>
 
 #include "capi/handles.hpp"
@@ -102,6 +103,16 @@ const ParamSpec& param_spec(efq_param p) {
   for (const ParamSpec& s : param_table())
     if (s.id == p) return s;
   fail(ErrorCode::kInvalidArgument, "unknown parameter " + std::to_string(static_cast<int>(p)));
+}
+
+static_assert(sizeof(efq_param) == sizeof(int), "efq_param is an int in the C ABI");
+
+efq_param checked_param(const efq_param* p) {
+  int code = 0;
+  std::memcpy(&code, p, sizeof code);
+  for (const ParamSpec& s : param_table())
+    if (static_cast<int>(s.id) == code) return s.id;
+  fail(ErrorCode::kInvalidArgument, "unknown parameter " + std::to_string(code));
 }
 
 std::string param_label(efq_param p) {

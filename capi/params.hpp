@@ -38,6 +38,12 @@ const std::vector<ParamSpec>& param_table();
 /// The row of `p`; throws kInvalidArgument ("unknown parameter N") when there is none.
 const ParamSpec& param_spec(efq_param p);
 
+/// The parameter a host passed, checked against the table: read as an int through its address,
+/// because a host may pass any int and loading a value outside the enumerators as the enum type
+/// is undefined behaviour in C++ (UBSan's enum check found it). Throws kInvalidArgument
+/// ("unknown parameter N") when the table has no such parameter.
+efq_param checked_param(const efq_param* p);
+
 /// "parameter N (name)" for messages.
 std::string param_label(efq_param p);
 
