@@ -623,9 +623,9 @@ void case_admm_system(Ctx& c) {
   if (!thrown) throw CaseFailure("admm_system accepted malformed statistics");
 }
 
-void case_gram_quadratic(Ctx& c) {
-  // A real layer's Gram matrix, and random symmetric ones of the first layers' orders (28: a
-  // 1-channel 3×3×3 input; 433: 16 channels).
+// A real layer's Gram matrix, and random symmetric ones of the first layers' orders (28: a
+// 1-channel 3×3×3 input; 433: 16 channels), each with its order.
+std::vector<std::pair<std::vector<double>, int64_t>> gram_matrices(Ctx& c) {
   Layer l = make_layer(c, true);
   std::vector<std::pair<std::vector<double>, int64_t>> as = {{l.st.A, l.st.k1}};
   for (int64_t n : {28, 433}) {
@@ -635,6 +635,11 @@ void case_gram_quadratic(Ctx& c) {
         a[i * n + j] = a[j * n + i] = std::uniform_real_distribution<double>(-1, 1)(c.rng) + (i == j ? n : 0);
     as.emplace_back(a, n);
   }
+  return as;
+}
+
+void case_gram_quadratic(Ctx& c) {
+  const auto as = gram_matrices(c);
   for (const auto& [a, n] : as)
     for (int64_t rows : {1, 6, 16}) {
       std::vector<double> theta(static_cast<size_t>(n * rows));
@@ -655,15 +660,7 @@ void case_gram_quadratic(Ctx& c) {
 
 // gram_product: θ·A against the CPU backend, element by element, with a bound from the magnitudes.
 void case_gram_product(Ctx& c) {
-  Layer l = make_layer(c, true);
-  std::vector<std::pair<std::vector<double>, int64_t>> as = {{l.st.A, l.st.k1}};
-  for (int64_t n : {28, 433}) {
-    std::vector<double> a(static_cast<size_t>(n * n));
-    for (int64_t i = 0; i < n; ++i)
-      for (int64_t j = 0; j <= i; ++j)
-        a[i * n + j] = a[j * n + i] = std::uniform_real_distribution<double>(-1, 1)(c.rng) + (i == j ? n : 0);
-    as.emplace_back(a, n);
-  }
+  const auto as = gram_matrices(c);
   for (const auto& [a, n] : as)
     for (int64_t rows : {1, 6, 40}) {
       std::vector<double> theta(static_cast<size_t>(n * rows)), pc(theta.size()), pd(theta.size());
