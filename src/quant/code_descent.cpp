@@ -85,6 +85,13 @@ DescentResult code_descent(Backend& be, const GramStats& st, const Quantizer& q,
     theta[o * st.k1 + k] = bias[o];
   }
   be.gram_product(st.A, st.k1, theta.data(), c2, ta.data());
+  // The starting loss θAθᵀ − 2Bθ + yy from the same product (the report's loss before the descent).
+  double quad = 0, lin = 0;
+  for (size_t i = 0; i < theta.size(); ++i) {
+    quad += ta[i] * theta[i];
+    lin += st.B[i] * theta[i];
+  }
+  r.loss_before = std::max(quad - 2 * lin + st.yy, 0.0) / static_cast<double>(std::max<int64_t>(st.count * c2, 1));
   std::vector<double>& g = ta;  // g = θ·A − B, in place
   for (int64_t o = 0; o < c2; ++o)
     for (int64_t j = 0; j < st.k1; ++j) g[o * st.k1 + j] -= st.B[o * st.k1 + j];

@@ -22,6 +22,8 @@ namespace efq::quant {
 struct DescentResult {
   int sweeps = 0;         // the most sweeps any row ran (the last one moved nothing, or hit the cap)
   int64_t moves = 0;      // codes changed in all rows
+  double loss_before = -1;  // the loss of the codes it started from, normalised as gram_loss
+                            // (from the descent's own θ·A: no second product; -1 when it did not run)
 };
 
 /// Improves `codes` (c2 × k, row-major), `weights` (their dequantized values, kept consistent)

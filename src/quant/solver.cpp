@@ -97,10 +97,10 @@ StopRule stop_rule(const AdmmOptions& opt, int wbits, double projection_loss, do
 namespace {
 
 // Code descent on the chosen iterate (quant/code_descent.hpp), keeping ADMM's loss for the report.
-void descend(Backend& be, const GramStats& sel, int sweeps, int64_t c2, int64_t k, LayerSolution& sol) {
+void descend(Backend& be, const GramStats& sel, int sweeps, LayerSolution& sol) {
   const auto t = std::chrono::steady_clock::now();
-  sol.loss_admm = gram_loss(be, sel, make_theta(sol.weights, sol.bias, c2, k));
   const DescentResult d = code_descent(be, sel, sol.quantizer, sol.codes, sol.weights, sol.bias, sweeps);
+  sol.loss_admm = d.loss_before;
   sol.descent_sweeps = d.sweeps;
   sol.descent_moves = d.moves;
   sol.times.descent = seconds_since(t);
@@ -218,7 +218,7 @@ LayerSolution solve_admm(Backend& be, const GramStats& gs, const GramStats& sel,
   }
   if (!rule.why_short.empty() && sol.stop_reason == "max_iterations")
     sol.stop_reason = "short: " + rule.why_short;
-  if (opt.descent_sweeps > 0) descend(be, sel, opt.descent_sweeps, c2, k, sol);
+  if (opt.descent_sweeps > 0) descend(be, sel, opt.descent_sweeps, sol);
   // The reported loss is exact (double precision), whatever precision the iterations used.
   sol.loss_before = before;
   sol.loss_after = gram_loss(be, sel, make_theta(sol.weights, sol.bias, c2, k));
