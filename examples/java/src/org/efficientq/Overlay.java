@@ -1,5 +1,6 @@
 package org.efficientq;
 
+import com.sun.jna.Pointer;
 import com.sun.jna.ptr.LongByReference;
 
 /**
@@ -38,20 +39,12 @@ public final class Overlay {
       Plane plane,
       long slice,
       String pngPath) {
-    LongByReference drawn = new LongByReference(-1);
-    Errors.check(
-        EfqLibrary.INSTANCE.efq_render_overlay_png(
-            ctx == null ? null : ctx.pointer(),
-            imagePath,
-            segPath,
-            comparePath,
-            plane.code(),
-            slice,
-            pngPath,
-            drawn),
+    return render(
+        ctx,
         "efq_render_overlay_png",
-        ctx);
-    return drawn.getValue();
+        (p, drawn) ->
+            EfqLibrary.INSTANCE.efq_render_overlay_png(
+                p, imagePath, segPath, comparePath, plane.code(), slice, pngPath, drawn));
   }
 
   /**
@@ -79,20 +72,22 @@ public final class Overlay {
       long slice,
       long scale,
       String pngPath) {
-    LongByReference drawn = new LongByReference(-1);
-    Errors.check(
-        EfqLibrary.INSTANCE.efq_render_overlay_png_scaled(
-            ctx == null ? null : ctx.pointer(),
-            imagePath,
-            segPath,
-            comparePath,
-            plane.code(),
-            slice,
-            scale,
-            pngPath,
-            drawn),
+    return render(
+        ctx,
         "efq_render_overlay_png_scaled",
-        ctx);
+        (p, drawn) ->
+            EfqLibrary.INSTANCE.efq_render_overlay_png_scaled(
+                p, imagePath, segPath, comparePath, plane.code(), slice, scale, pngPath, drawn));
+  }
+
+  /** One of the two native renders: its context pointer and drawn-slice output in, its status out. */
+  private interface NativeRender {
+    int call(Pointer ctx, LongByReference drawn);
+  }
+
+  private static long render(Context ctx, String function, NativeRender render) {
+    LongByReference drawn = new LongByReference(-1);
+    Errors.check(render.call(ctx == null ? null : ctx.pointer(), drawn), function, ctx);
     return drawn.getValue();
   }
 }
