@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "core/error.hpp"
+#include "quant/solver.hpp"
 
 namespace efq::quant {
 
@@ -91,7 +92,7 @@ DescentResult code_descent(Backend& be, const GramStats& st, const Quantizer& q,
     quad += ta[i] * theta[i];
     lin += st.B[i] * theta[i];
   }
-  r.loss_before = std::max(quad - 2 * lin + st.yy, 0.0) / static_cast<double>(std::max<int64_t>(st.count * c2, 1));
+  r.loss_before = gram_loss_from(st, quad, lin);
   std::vector<double>& g = ta;  // g = θ·A − B, in place
   for (int64_t o = 0; o < c2; ++o)
     for (int64_t j = 0; j < st.k1; ++j) g[o * st.k1 + j] -= st.B[o * st.k1 + j];

@@ -22,7 +22,7 @@ namespace efq::quant {
 struct DescentResult {
   int sweeps = 0;         // the most sweeps any row ran (the last one moved nothing, or hit the cap)
   int64_t moves = 0;      // codes changed in all rows
-  double loss_before = -1;  // the loss of the codes it started from, normalised as gram_loss
+  double loss_before = -1;  // the loss of the codes it started from, normalised as gram_loss (gram_loss_from)
                             // (from the descent's own θ·A: no second product; -1 when it did not run)
 };
 

@@ -62,8 +62,11 @@ double gram_loss(Backend& be, const GramStats& g, const std::vector<double>& the
   const double quad = be.gram_quadratic(g.A, g.k1, theta.data(), g.c2);
   double lin = 0;
   for (size_t i = 0; i < g.B.size(); ++i) lin += g.B[i] * theta[i];
-  const double total = quad - 2 * lin + g.yy;
-  return std::max(total, 0.0) / static_cast<double>(std::max<int64_t>(g.count * g.c2, 1));
+  return gram_loss_from(g, quad, lin);
+}
+
+double gram_loss_from(const GramStats& g, double quad, double lin) {
+  return std::max(quad - 2 * lin + g.yy, 0.0) / static_cast<double>(std::max<int64_t>(g.count * g.c2, 1));
 }
 
 LayerSolution solve_baseline(Backend& be, const GramStats& sel, const std::vector<float>& w0,

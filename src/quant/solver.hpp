@@ -98,6 +98,8 @@ std::vector<double> rho_schedule(const AdmmOptions& opt);
 /// Mean loss of Θ = [W | b] (c2 × k1, row-major) from Gram statistics:
 /// Σ_j h_j ||Θ x̃_j − y_j||² / (count·c2). The quadratic part runs on the backend.
 double gram_loss(Backend& be, const GramStats& g, const std::vector<double>& theta);
+/// The same loss from its parts θAθᵀ (`quad`) and Bθ (`lin`), normalised per output element.
+double gram_loss_from(const GramStats& g, double quad, double lin);
 
 /// Θ rows = [W_o | b_o] in double.
 std::vector<double> make_theta(const std::vector<float>& w, const std::vector<float>& b,
